@@ -1,0 +1,68 @@
+"""The web application, and in the embedded default also the worker and the sweep."""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import FastAPI
+
+from backend import simulator, webhooks
+from backend.context import Context, set_context
+from backend.jobs.sweep import sweep
+
+log = logging.getLogger(__name__)
+
+
+class Sweeper:
+    """Runs the sweep every `interval` seconds in a background thread."""
+
+    def __init__(self, ctx: Context, interval: float):
+        self.ctx, self.interval = ctx, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweep", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                sweep(self.ctx, datetime.now(timezone.utc))
+            except Exception:  # noqa: BLE001 - a sweep that fails is tried again next time
+                log.exception("sweep failed")
+
+
+def create_app(ctx: Context, *, run_jobs: bool = False) -> FastAPI:
+    """`run_jobs`: also run the job thread and the sweep here (embedded default, no Redis)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        set_context(ctx)
+        sweeper = None
+        if run_jobs:
+            ctx.dispatcher.start()
+            sweeper = Sweeper(ctx, ctx.settings.sweep_interval_seconds)
+            sweeper.start()
+        try:
+            yield
+        finally:
+            if sweeper:
+                sweeper.stop()
+                ctx.dispatcher.stop()
+
+    app = FastAPI(title="nmirf-bot", lifespan=lifespan)
+    app.state.ctx = ctx
+    app.include_router(webhooks.router)
+    app.include_router(simulator.router)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    return app

@@ -1,0 +1,101 @@
+"""Settings, read once from environment variables (and an optional `.env` file).
+
+A missing or malformed setting stops start-up with one line naming the variable and what is
+expected: see `load_settings`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """One line naming the variable at fault and what is expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///var/nmirf.db"
+    redis_url: str = ""                      # empty: jobs run in-process (embedded default)
+    public_base_url: str = "http://127.0.0.1:8000"
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = TELEGRAM_API
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    session_timeout_hours: int = 72         # a waiting conversation expires after this
+    send_max_attempts: int = 5
+    sweep_interval_seconds: float = 30.0
+    stale_after_seconds: float = 120.0      # an inbox/outbox row untouched this long is re-enqueued
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        if not v.startswith(("sqlite:", "postgresql")):
+            raise ValueError("expected sqlite:///path.db or postgresql+psycopg://user:pass@host/db")
+        if v.startswith("postgresql://") or v.startswith("postgres://"):
+            v = "postgresql+psycopg://" + v.split("://", 1)[1]
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://host:port/db, or leave empty to run jobs in-process")
+        return v
+
+    @field_validator("public_base_url", "telegram_api_base_url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return v.rstrip("/")
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret(cls, v: str) -> str:
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if v and (len(v) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in v)):
+            raise ValueError("expected 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return v
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        try:
+            Locale.parse(v)
+        except (ValueError, UnknownLocaleError):
+            raise ValueError("expected a language code such as en, fr, es, pt or ar") from None
+        return v
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Africa/Nairobi or UTC") from None
+        return v
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings; raise SettingsError with one line per the first bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {msg}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Job functions (process an inbox row, send an outbox row, sweep) and how they are queued."""

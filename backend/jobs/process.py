@@ -1,0 +1,71 @@
+"""Job: handle an inbox row. Idempotent; a crash before commit leaves the row `new` for the sweep.
+
+Rows from one address are handled in arrival order under a lock on the person, so two workers
+never interleave one person's conversation."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from backend.context import get_context
+from backend.pipeline.models import InboxMessage
+from backend.roster import service as roster
+from backend.runner import Runner
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def process_inbound(inbox_id: int) -> None:
+    ctx = get_context()
+    now = datetime.now(timezone.utc)
+    try:
+        with ctx.db.transaction() as session:
+            row = session.get(InboxMessage, inbox_id)
+            if row is None or row.status != "new":
+                return
+            person = roster.find_by_address(session, channel=row.channel, address=row.address, lock=True)
+            # Everything still waiting from this address up to this row, oldest first.
+            rows = session.scalars(
+                select(InboxMessage)
+                .where(InboxMessage.channel == row.channel, InboxMessage.address == row.address,
+                       InboxMessage.status == "new", InboxMessage.id <= inbox_id)
+                .order_by(InboxMessage.id)
+                .with_for_update()
+            ).all()
+            runner = Runner(session, default_language=ctx.settings.default_language,
+                            session_timeout=timedelta(hours=ctx.settings.session_timeout_hours))
+            for item in rows:
+                if item.status != "new":
+                    continue
+                runner.handle(item, person, now)
+                item.status = "done"
+                item.attempts += 1
+                item.processed_at = now
+                if person is not None and item.person_id is None:
+                    item.person_id = person.id
+            sends = [(o.id, o.priority) for o in runner.outbox]
+    except Exception as exc:
+        _record_failure(inbox_id, exc)
+        raise
+    for outbox_id, priority in sends:
+        ctx.dispatcher.enqueue_send(outbox_id, priority)
+
+
+def _record_failure(inbox_id: int, exc: Exception) -> None:
+    """Count the failed attempt; after MAX_ATTEMPTS the row is set aside as `failed`."""
+    ctx = get_context()
+    try:
+        with ctx.db.transaction() as session:
+            row = session.get(InboxMessage, inbox_id)
+            if row is None or row.status != "new":
+                return
+            row.attempts += 1
+            row.error = f"{type(exc).__name__}: {exc}"[:1000]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                log.error("inbox %s failed %s times; set aside: %s", inbox_id, row.attempts, row.error)
+    except Exception:  # noqa: BLE001 - the database itself may be the problem; the sweep retries
+        log.exception("could not record the failure of inbox %s", inbox_id)

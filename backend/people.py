@@ -1,0 +1,39 @@
+"""Building the engine's view of a person, and where to reach them."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from backend.catalog import service as catalog
+from backend.roster import service as roster
+from backend.roster.models import Person
+from conversations.views import ActionView, PersonView
+
+
+def person_view(session: Session, person: Person, now: datetime, extra_action_ids=()) -> PersonView:
+    """The person, their language and time zone, and the actions they answer for today (plus any
+    action an open conversation still refers to)."""
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
+    institutions = roster.led_institutions(session, person_id=person.id, day=today)
+    actions = catalog.actions_of(session, institution_ids=[i.id for i in institutions])
+    have = {a.id for a in actions}
+    missing = [i for i in extra_action_ids if i not in have]
+    actions += list(catalog.actions_by_id(session, ids=missing).values())
+    return PersonView(
+        id=person.id,
+        name=person.name,
+        language=person.language,
+        timezone=person.timezone,
+        institution=", ".join(i.short_name for i in institutions),
+        actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
+    )
+
+
+def reach(person: Person) -> tuple[str, str] | None:
+    """(channel, address) for a message the bot starts; None when the person cannot be reached."""
+    channel = person.preferred_channel
+    if channel == "telegram":
+        return ("telegram", str(person.telegram_user_id)) if person.telegram_user_id else None
+    return (channel, person.phone) if person.phone else None

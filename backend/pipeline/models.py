@@ -1,0 +1,81 @@
+"""The pipeline's record: every message in and out, conversation sessions, and timers.
+
+The database is the record; Redis only says "look at row N". Jobs carry row ids."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base
+
+INBOX_STATES = ("new", "done", "failed")
+OUTBOX_STATES = ("queued", "sending", "sent", "delivered", "failed")
+
+
+class InboxMessage(Base):
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    provider_id: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64), index=True)       # chat id or E.164 phone
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)          # contact, sender name, edited...
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="new", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))                     # reply, weekly_prompt, ...
+    priority: Mapped[int] = mapped_column(Integer, default=1)          # 0 = reply to a person who wrote
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConversationSession(Base):
+    """One open conversation per person; the engine's state, stored as JSON."""
+
+    __tablename__ = "conversation_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Fire(Base):
+    """A timer. It belongs to a session generation: one that fires after its session moved on
+    does nothing."""
+
+    __tablename__ = "fires"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(100))
+    session_token: Mapped[str | None] = mapped_column(String(40))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

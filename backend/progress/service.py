@@ -1,0 +1,45 @@
+"""Storing and listing progress updates."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.catalog.models import Action
+from backend.progress.models import ProgressUpdate
+
+
+def record(session: Session, *, action_id: int, person_id: int, status: str, period: str, now: datetime,
+           note: str | None = None, indicator_value=None, inbound_id: int | None = None) -> ProgressUpdate:
+    update = ProgressUpdate(action_id=action_id, person_id=person_id, status=status, note=note,
+                            indicator_value=indicator_value, period=period, inbound_id=inbound_id, created_at=now)
+    session.add(update)
+    action = session.get(Action, action_id)
+    if action is not None:
+        action.status = status
+    return update
+
+
+def add_note(session: Session, *, action_ids: tuple[int, ...], person_id: int, period: str, note: str) -> int:
+    """Append a note to this period's latest update by this person on each action."""
+    touched = 0
+    for action_id in action_ids:
+        latest = session.scalar(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.action_id == action_id, ProgressUpdate.person_id == person_id,
+                   ProgressUpdate.period == period)
+            .order_by(ProgressUpdate.id.desc())
+            .limit(1)
+        )
+        if latest is not None:
+            latest.note = f"{latest.note} | {note}" if latest.note else note
+            touched += 1
+    return touched
+
+
+def latest(session: Session, *, limit: int = 50, period: str | None = None) -> list[ProgressUpdate]:
+    query = select(ProgressUpdate).order_by(ProgressUpdate.id.desc()).limit(limit)
+    if period:
+        query = query.where(ProgressUpdate.period == period)
+    return list(session.scalars(query))

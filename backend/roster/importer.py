@@ -1,0 +1,152 @@
+"""`nmirf import roster FILE.csv`: institutions, people and their focal-point assignments.
+
+One row per assignment. People are matched on their phone number, institutions on their short
+name, so importing the same file again changes nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.csvfile import ImportFailed, Row, read_rows
+from backend.roster.models import CHANNELS, LEVELS, FocalPoint, Institution, Person
+
+REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
+OPTIONAL = ("region", "telegram_user_id", "channel", "title", "active_from", "active_to")
+
+
+def normalise_phone(raw: str, region: str | None = None) -> str | None:
+    """E.164 form of a phone number, or None when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check(row: Row) -> dict | None:
+    before = len(row.problems)
+    short = row.required("institution")
+    inst_name = row.required("institution_name")
+    level = row.choice("level", LEVELS)
+    region = row.get("region") or None
+    if level == "local" and not region:
+        row.problem("region", "is required for a local institution")
+    name = row.required("name")
+    phone = None
+    if row.required("phone"):
+        phone = normalise_phone(row.get("phone"))
+        if phone is None:
+            row.problem("phone", "not a valid phone number; write it in international form, e.g. +254712345678")
+    language = row.required("language")
+    if language:
+        try:
+            Locale.parse(language)
+        except (ValueError, UnknownLocaleError):
+            row.problem("language", "unknown language; use a code such as en, fr, es, pt or ar")
+    tz = row.required("timezone")
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            row.problem("timezone", "unknown time zone; use an IANA name such as Africa/Nairobi")
+    rank = None
+    if row.required("rank"):
+        rank = int(row.get("rank")) if row.get("rank").isdigit() else 0
+        if rank < 1:
+            row.problem("rank", "expected 1 for the lead, 2, 3... for substitutes")
+    tg = row.get("telegram_user_id")
+    if tg and not tg.isdigit():
+        row.problem("telegram_user_id", "expected the numeric Telegram user id, or leave it empty")
+    channel = row.choice("channel", CHANNELS, default="sms")
+    if channel == "telegram" and not tg:
+        pass  # linked later, when the person shares their number with the bot
+    active_from, active_to = row.optional_date("active_from"), row.optional_date("active_to")
+    if active_from and active_to and active_to < active_from:
+        row.problem("active_to", "is before active_from")
+    if len(row.problems) > before:
+        return None
+    return dict(short=short, inst_name=inst_name, level=level, region=region, name=name, phone=phone,
+                language=language, timezone=tz, rank=rank, telegram_user_id=int(tg) if tg else None,
+                channel=channel, title=row.get("title") or None, active_from=active_from, active_to=active_to)
+
+
+def _set(obj, **values) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def import_roster(session: Session, path: str | Path) -> dict[str, int]:
+    """Validate the whole file, then upsert it; raise ImportFailed (nothing written) on any problem.
+    Returns counts of created / updated rows."""
+    rows, problems = read_rows(path, REQUIRED, OPTIONAL)
+    checked = [(row, _check(row)) for row in rows]
+    seen_phone: dict[str, int] = {}
+    seen_pair: dict[tuple[str, str], int] = {}
+    for row, rec in checked:
+        if rec is None:
+            continue
+        key = rec["phone"]
+        if key in seen_phone and rows[seen_phone[key]].get("name") != rec["name"]:
+            row.problem("phone", f"already used by another person on line {rows[seen_phone[key]].line}")
+        seen_phone.setdefault(key, rows.index(row))
+        if (rec["short"], key) in seen_pair:
+            row.problem("phone", f"already in {rec['short']} on line {seen_pair[(rec['short'], key)]}")
+        seen_pair[(rec["short"], key)] = row.line
+    if problems:
+        raise ImportFailed(problems)
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    now = datetime.now(timezone.utc)
+    for _row, rec in checked:
+        inst = session.scalar(select(Institution).where(Institution.short_name == rec["short"]))
+        if inst is None:
+            inst = Institution(short_name=rec["short"], name=rec["inst_name"], level=rec["level"], region=rec["region"])
+            session.add(inst)
+            session.flush()
+        else:
+            _set(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
+        person = session.scalar(select(Person).where(Person.phone == rec["phone"]))
+        created = person is None
+        if created:
+            person = Person(phone=rec["phone"], created_at=now, active=True, name=rec["name"],
+                            language=rec["language"], timezone=rec["timezone"], preferred_channel=rec["channel"])
+            session.add(person)
+            session.flush()
+        changed = _set(person, name=rec["name"], language=rec["language"], timezone=rec["timezone"],
+                       preferred_channel=rec["channel"], active=True)
+        if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
+            _release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
+            person.telegram_user_id = rec["telegram_user_id"]
+            changed = True
+        fp = session.scalar(select(FocalPoint).where(FocalPoint.institution_id == inst.id,
+                                                     FocalPoint.person_id == person.id))
+        if fp is None:
+            session.add(FocalPoint(institution_id=inst.id, person_id=person.id, rank=rec["rank"], title=rec["title"],
+                                   active_from=rec["active_from"], active_to=rec["active_to"]))
+            changed = True
+        else:
+            changed |= _set(fp, rank=rec["rank"], title=rec["title"], active_from=rec["active_from"],
+                            active_to=rec["active_to"])
+        counts["created" if created else "updated" if changed else "unchanged"] += 1
+        session.flush()
+    return counts
+
+
+def _release_telegram_id(session: Session, telegram_user_id: int, keep: int) -> None:
+    """A Telegram account belongs to one person: unlink it from anyone else first."""
+    other = session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id, Person.id != keep))
+    if other is not None:
+        other.telegram_user_id = None
+        session.flush()

@@ -1,0 +1,63 @@
+"""The living roster: institutions, people, and who is focal point (lead or substitute) where."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.db import Base
+
+LEVELS = ("national", "regional", "local")
+CHANNELS = ("telegram", "sms", "whatsapp", "simulator")
+
+
+class Institution(Base):
+    __tablename__ = "institution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))          # national / regional / local
+    region: Mapped[str | None] = mapped_column(String(100))
+
+    focal_points: Mapped[list[FocalPoint]] = relationship(back_populates="institution")
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)       # E.164
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    preferred_channel: Mapped[str] = mapped_column(String(10), default="sms")
+    language: Mapped[str] = mapped_column(String(10))
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")
+
+
+class FocalPoint(Base):
+    """A person's place in an institution's roster: rank 1 is the lead, 2.. the substitutes."""
+
+    __tablename__ = "focal_point"
+    __table_args__ = (UniqueConstraint("institution_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(200))
+    active_from: Mapped[date | None] = mapped_column(Date)
+    active_to: Mapped[date | None] = mapped_column(Date)
+
+    institution: Mapped[Institution] = relationship(back_populates="focal_points")
+    person: Mapped[Person] = relationship(back_populates="assignments")
+
+    def active_on(self, day: date) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_to is None or day <= self.active_to
+        )

@@ -1,0 +1,57 @@
+"""Roster queries: who is behind an address, who leads an institution today, linking Telegram."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.roster.importer import normalise_phone
+from backend.roster.models import FocalPoint, Institution, Person
+
+
+def find_by_address(session: Session, *, channel: str, address: str, lock: bool = False) -> Person | None:
+    if channel == "telegram":
+        if not address.lstrip("-").isdigit():
+            return None
+        query = select(Person).where(Person.telegram_user_id == int(address))
+    else:
+        query = select(Person).where(Person.phone == address)
+    query = query.where(Person.active.is_(True))
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def link_telegram(session: Session, *, phone: str, telegram_user_id: int) -> Person | None:
+    """Attach a Telegram account to the roster person with this phone; None when nobody has it."""
+    e164 = normalise_phone(phone if phone.startswith("+") else "+" + phone)
+    if e164 is None:
+        return None
+    person = session.scalar(select(Person).where(Person.phone == e164, Person.active.is_(True)))
+    if person is None:
+        return None
+    other = session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id, Person.id != person.id))
+    if other is not None:
+        other.telegram_user_id = None
+        session.flush()
+    person.telegram_user_id = telegram_user_id
+    return person
+
+
+def led_institutions(session: Session, *, person_id: int, day: date) -> list[Institution]:
+    """Institutions where this person is today's lead: the lowest active rank."""
+    result = []
+    for fp in session.scalars(select(FocalPoint).where(FocalPoint.person_id == person_id)):
+        if not fp.active_on(day):
+            continue
+        ranks = [other.rank for other in fp.institution.focal_points if other.active_on(day) and other.person.active]
+        if ranks and fp.rank == min(ranks):
+            result.append(fp.institution)
+    return result
+
+
+def leads(session: Session, *, day: date) -> list[Person]:
+    """Every active person who leads at least one institution today."""
+    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
+    return [p for p in people if led_institutions(session, person_id=p.id, day=day)]

@@ -1,0 +1,82 @@
+"""Handling one inbox row: who sent it, what the conversation engine makes of it, and storing
+the outcome (session, progress updates, replies) in the caller's transaction."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from backend.people import person_view
+from backend.pipeline import service as pipeline
+from backend.pipeline.models import InboxMessage, OutboxMessage
+from backend.progress import service as progress
+from backend.roster import service as roster
+from backend.roster.models import Person
+from bot.message import ReplyButton
+from conversations import engine, onboarding
+from conversations.views import NoteAdded, Outcome, ProgressReported, Reply
+
+
+class Runner:
+    def __init__(self, session: Session, *, default_language: str, session_timeout: timedelta):
+        self.session = session
+        self.default_language = default_language
+        self.timeout = session_timeout
+        self.outbox: list[OutboxMessage] = []
+
+    def handle(self, row: InboxMessage, person: Person | None, now: datetime) -> None:
+        if row.kind.startswith("event:"):
+            return  # blocked / unblocked: nothing to answer (delivery marks addresses itself)
+        if row.kind == "contact":
+            self._contact(row, now)
+            return
+        if person is None:
+            language = self.default_language
+            self._reply(row, onboarding.unknown_sender(language, row.channel), now, None)
+            return
+        state = pipeline.load_state(self.session, person_id=person.id)
+        view = person_view(self.session, person, now, extra_action_ids=(state or {}).get("actions", ()))
+        if row.kind == "unsupported":
+            self._reply(row, [engine.unsupported(person.language)], now, person.id)
+            return
+        text = "help" if row.kind == "command" else row.text
+        outcome = engine.handle_text(view, state, text, now)
+        self.apply(person, outcome, now, inbound_id=row.id)
+        self._reply(row, outcome.replies, now, person.id)
+
+    def apply(self, person: Person, outcome: Outcome, now: datetime, inbound_id: int | None = None) -> None:
+        pipeline.save_state(self.session, person_id=person.id, state=outcome.state, now=now)
+        for event in outcome.events:
+            if isinstance(event, ProgressReported):
+                progress.record(self.session, action_id=event.action_id, person_id=person.id, status=event.status,
+                                period=event.period, note=event.note, indicator_value=event.indicator_value,
+                                now=now, inbound_id=inbound_id)
+            elif isinstance(event, NoteAdded):
+                progress.add_note(self.session, action_ids=event.action_ids, person_id=person.id,
+                                  period=event.period, note=event.note)
+        self.session.flush()
+
+    def _contact(self, row: InboxMessage, now: datetime) -> None:
+        contact = row.payload.get("contact") or {}
+        if row.channel != "telegram" or not contact.get("own"):
+            self._reply(row, onboarding.not_own_contact(self.default_language), now, None)
+            return
+        person = roster.link_telegram(self.session, phone=contact["phone"], telegram_user_id=int(row.address))
+        if person is None:
+            self._reply(row, onboarding.not_in_roster(self.default_language), now, None)
+            return
+        row.person_id = person.id
+        self._reply(row, onboarding.linked(person.language, person.name), now, person.id)
+
+    def _reply(self, row: InboxMessage, replies: list[Reply], now: datetime, person_id: int | None) -> None:
+        for n, reply in enumerate(replies):
+            out = pipeline.queue_outbound(
+                self.session, key=f"in{row.id}:{n}", channel=row.channel, address=row.address, text=reply.text,
+                kind="reply", now=now, person_id=person_id, priority=0, in_reply_to=row.id,
+                buttons=[{"text": b.text, "request_contact": b.request_contact} for b in reply.buttons])
+            if out is not None:
+                self.outbox.append(out)
+
+
+def buttons_of(row: OutboxMessage) -> tuple[ReplyButton, ...]:
+    return tuple(ReplyButton(b["text"], bool(b.get("request_contact"))) for b in row.buttons or [])

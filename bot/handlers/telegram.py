@@ -1,0 +1,179 @@
+"""Telegram through python-telegram-bot: webhook parsing and authentication, sending, webhook set-up.
+
+The library is used for what it is good at (Update.de_json, Bot, setWebhook); conversations are
+our own. Sending runs the library's async Bot on one private event loop so that synchronous
+workers can call `send()` without paying for a new HTTP client and a getMe per message."""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import threading
+from datetime import timezone
+
+from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.message import (
+    Address,
+    Channel,
+    ChannelEvent,
+    Contact,
+    ContentKind,
+    DeliveryError,
+    EventKind,
+    Ignored,
+    InboundMessage,
+    OutboundMessage,
+    WebhookRejected,
+)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+Parsed = InboundMessage | ChannelEvent | Ignored
+
+
+def verify_secret(expected: str, received: str | None) -> None:
+    """Raise WebhookRejected(403) unless the secret header matches (constant-time)."""
+    if not expected:
+        raise WebhookRejected("TELEGRAM_WEBHOOK_SECRET is not set: refusing Telegram webhooks", status=403)
+    if not received or not hmac.compare_digest(expected.encode(), received.encode()):
+        raise WebhookRejected("missing or wrong X-Telegram-Bot-Api-Secret-Token", status=403)
+
+
+def parse_update(body: bytes) -> Parsed:
+    """Turn a webhook body into our types. Malformed JSON -> WebhookRejected(400)."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or "update_id" not in data:
+            raise ValueError("not a Telegram update")
+        update = Update.de_json(data, None)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise WebhookRejected(f"unreadable Telegram update: {exc}", status=400) from None
+    return from_update(update)
+
+
+def from_update(update: Update) -> Parsed:
+    uid = str(update.update_id)
+    member = update.my_chat_member
+    if member is not None:
+        if member.chat.type != "private":
+            return Ignored("membership change outside a private chat")
+        status = member.new_chat_member.status
+        kind = EventKind.BLOCKED if status in ("kicked", "left") else EventKind.START
+        return ChannelEvent(Address(Channel.TELEGRAM, str(member.chat.id)), uid, kind)
+
+    msg = update.message or update.edited_message
+    if msg is None:
+        return Ignored("update without a message")
+    if msg.chat.type != "private":
+        return Ignored("message outside a private chat")
+    address = Address(Channel.TELEGRAM, str(msg.chat.id))
+    sender = msg.from_user
+    common = dict(
+        address=address,
+        provider_id=uid,
+        sender_name=sender.full_name if sender else "",
+        received_at=(msg.edit_date or msg.date).astimezone(timezone.utc) if (msg.edit_date or msg.date) else None,
+        edited=update.edited_message is not None,
+    )
+    if msg.contact is not None:
+        own = sender is not None and msg.contact.user_id is not None and msg.contact.user_id == sender.id
+        return InboundMessage(kind=ContentKind.CONTACT, contact=Contact(msg.contact.phone_number, own), **common)
+    if msg.text:
+        kind = ContentKind.COMMAND if msg.text.startswith("/") else ContentKind.TEXT
+        return InboundMessage(kind=kind, text=msg.text, **common)
+    return InboundMessage(kind=ContentKind.UNSUPPORTED, **common)
+
+
+def _markup(message: OutboundMessage):
+    if not message.buttons:
+        return None
+    rows = [[KeyboardButton(b.text, request_contact=b.request_contact)] for b in message.buttons]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+
+
+def _delivery_error(exc: TelegramError) -> DeliveryError:
+    if isinstance(exc, RetryAfter):
+        retry = exc.retry_after
+        seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
+        return DeliveryError(str(exc), permanent=False, code="429", retry_after=seconds)
+    if isinstance(exc, Forbidden):
+        return DeliveryError(str(exc), permanent=True, code="403")
+    if isinstance(exc, InvalidToken):
+        return DeliveryError(f"Telegram rejected TELEGRAM_BOT_TOKEN: {exc}", permanent=False, code="401")
+    if isinstance(exc, BadRequest):
+        return DeliveryError(str(exc), permanent=True, code="400")
+    if isinstance(exc, (TimedOut, NetworkError)):
+        return DeliveryError(str(exc), permanent=False, code="network")
+    return DeliveryError(str(exc), permanent=False, code="telegram")
+
+
+class TelegramSender:
+    """Sends through one long-lived Bot on a private event loop (thread-safe)."""
+
+    def __init__(self, token: str, base_url: str, timeout: float = 10.0):
+        if not token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self._token, self._base_url, self._timeout = token, base_url, timeout
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._bot: Bot | None = None
+
+    def _run(self, coro):
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, name="telegram-send", daemon=True).start()
+                request = HTTPXRequest(connection_pool_size=16, read_timeout=self._timeout,
+                                       connect_timeout=self._timeout, write_timeout=self._timeout)
+                self._bot = Bot(self._token, base_url=self._base_url, request=request)
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout * 3)
+
+    def send(self, message: OutboundMessage) -> str:
+        async def go():
+            return await self._bot.send_message(chat_id=int(message.address.id), text=message.text,
+                                                reply_markup=_markup(message))
+        try:
+            sent = self._run(go())
+        except TelegramError as exc:
+            raise _delivery_error(exc) from None
+        except TimeoutError:
+            raise DeliveryError("Telegram did not answer in time", permanent=False, code="timeout") from None
+        return str(sent.message_id)
+
+    def set_webhook(self, url: str, secret: str) -> bool:
+        async def go():
+            return await self._bot.set_webhook(url=url, secret_token=secret,
+                                               allowed_updates=["message", "edited_message", "my_chat_member"])
+        return bool(self._run(go()))
+
+    def delete_webhook(self) -> bool:
+        async def go():
+            return await self._bot.delete_webhook()
+        return bool(self._run(go()))
+
+    def get_updates(self, offset: int | None, timeout: int = 20) -> list[tuple[int, bytes]]:
+        """Long-poll for updates (for running without a public URL): (update_id, raw JSON) pairs."""
+        async def go():
+            return await self._bot.get_updates(offset=offset, timeout=timeout,
+                                               allowed_updates=["message", "edited_message", "my_chat_member"],
+                                               read_timeout=timeout + 10)
+        updates = self._run(go()) if timeout < self._timeout else self._run_long(go(), timeout)
+        return [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
+
+    def _run_long(self, coro, timeout: int):
+        self._run(asyncio.sleep(0))  # make sure the loop exists
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout + 30)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            async def stop():
+                if self._bot is not None:
+                    await self._bot.shutdown()
+            try:
+                asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
+            except Exception:  # noqa: BLE001 - best effort on shutdown
+                pass
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop = None

@@ -1,0 +1,116 @@
+"""The channel-agnostic message model shared by every provider handler.
+
+Handlers turn provider payloads into these types and send these types; nothing provider-specific
+(no PTB object, no Twilio object, no raw dict) crosses this boundary. Standard library only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Channel(str, Enum):
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    SIMULATOR = "simulator"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a person is reached on one channel: a Telegram chat id, an E.164 phone number..."""
+
+    channel: Channel
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel.value}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A phone number shared by the sender. `own` is true only when the provider vouches that the
+    number belongs to the sender (Telegram: contact.user_id equals the sender's id)."""
+
+    phone: str
+    own: bool
+
+
+class ContentKind(str, Enum):
+    TEXT = "text"
+    COMMAND = "command"        # e.g. Telegram /start
+    CONTACT = "contact"
+    UNSUPPORTED = "unsupported"  # sticker, photo, voice, location...: we need text
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message a person sent us."""
+
+    address: Address
+    provider_id: str           # unique per channel; the de-duplication key
+    kind: ContentKind
+    text: str = ""
+    contact: Contact | None = None
+    sender_name: str = ""
+    received_at: datetime | None = None
+    edited: bool = False
+
+
+class EventKind(str, Enum):
+    STOP = "stop"
+    START = "start"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class ChannelEvent:
+    """Something a channel tells us about an address that is not a message (bot blocked...)."""
+
+    address: Address
+    provider_id: str
+    kind: EventKind
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A webhook delivery that carries nothing for us (e.g. a Telegram update type we do not use).
+    It is still acknowledged so that the provider stops retrying."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReplyButton:
+    """A one-tap reply. Channels without buttons show nothing: every button's effect must also be
+    reachable by typing."""
+
+    text: str
+    request_contact: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    address: Address
+    text: str
+    key: str                    # our unique key: lets a provider-side or store-side check spot a resend
+    buttons: tuple[ReplyButton, ...] = field(default_factory=tuple)
+
+
+class DeliveryError(Exception):
+    """A send that did not go through. `permanent` errors must not be retried on this address."""
+
+    def __init__(self, message: str, *, permanent: bool, code: str = "", retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+        self.retry_after = retry_after
+
+
+class WebhookRejected(Exception):
+    """A webhook request that is not authentic or cannot be read. `status` is the HTTP answer."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status

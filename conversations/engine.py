@@ -1,0 +1,46 @@
+"""The conversation engine: routes one input to the open flow or to a command.
+
+Pure: everything it knows comes in as arguments (the person view, the stored state, the text,
+`now`), and everything it does comes out as an Outcome."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from conversations import weekly
+from conversations.i18n import T
+from conversations.parse import command
+from conversations.views import Outcome, PersonView, Reply
+
+FLOWS = {weekly.FLOW: weekly}
+
+
+def _expired(state: dict | None, now: datetime) -> bool:
+    return bool(state) and datetime.fromisoformat(state["expires_at"]) <= now
+
+
+def handle_text(person: PersonView, state: dict | None, text: str, now: datetime) -> Outcome:
+    t = T(person.language)
+    if _expired(state, now):
+        state = None
+    flow = FLOWS.get(state["flow"]) if state else None
+    if command(text, person.language, ("help",)) == "help":
+        body = flow.help_text(person, state) if flow else _menu(t, person)
+        return Outcome(state=state, replies=[Reply(body)])
+    if flow:
+        return flow.handle(person, state, text, now)
+    return Outcome(state=None, replies=[Reply(_menu(t, person))])
+
+
+def _menu(t: T, person: PersonView) -> str:
+    return t("Hello {name}. Nothing is waiting for your answer now; your weekly prompt will come. "
+             "Send HELP at any time.", name=person.name.split()[0])
+
+
+def start_weekly(person: PersonView, state: dict | None, now: datetime, timeout: timedelta,
+                 token: str) -> Outcome | None:
+    """Open this week's update (replacing an older weekly one); None when nothing is open."""
+    return weekly.start(person, now, timeout, token)
+
+
+def unsupported(language: str) -> Reply:
+    return Reply(T(language)("Please reply with text; I cannot read stickers, photos, voice or locations."))

@@ -1,0 +1,36 @@
+"""What the bot says to people it does not know yet, and when a Telegram account gets linked.
+Nothing about the roster is ever revealed to an unknown sender."""
+from __future__ import annotations
+
+from bot.message import ReplyButton
+from conversations.i18n import T
+from conversations.views import Reply
+
+
+def share_button(t: T) -> ReplyButton:
+    return ReplyButton(t("Share my phone number"), request_contact=True)
+
+
+def unknown_sender(language: str, channel: str) -> list[Reply]:
+    t = T(language)
+    if channel == "telegram":
+        return [Reply(t("Welcome to the NMIRF focal point bot. To link your account, tap "
+                        "\"Share my phone number\" below."), (share_button(t),))]
+    return [Reply(t("This number is not registered with the NMIRF focal point network. "
+                    "Please ask your NMIRF secretariat to add you."))]
+
+
+def not_own_contact(language: str) -> list[Reply]:
+    t = T(language)
+    return [Reply(t("Please share your own number with the \"Share my phone number\" button."), (share_button(t),))]
+
+
+def not_in_roster(language: str) -> list[Reply]:
+    t = T(language)
+    return [Reply(t("This number is not in the focal point roster. Please ask your NMIRF secretariat to add you."))]
+
+
+def linked(language: str, name: str) -> list[Reply]:
+    t = T(language)
+    return [Reply(t("Thank you, {name}. Your Telegram account is linked; your weekly prompts will come here. "
+                    "Send HELP at any time.", name=name.split()[0]))]

@@ -1,0 +1,173 @@
+"""Understanding replies typed on any phone.
+
+Case, accents and spacing do not matter; Arabic-Indic digits count as digits; keywords come from
+`locales/<lang>/keywords.txt` so that a translator can add synonyms without touching code.
+
+A status reply is a sequence of `<action number> <status> [figure] [note]`, e.g. `1D 2P`,
+`1=done 2 blocked waiting for budget`, `#1 completed`, `2) in progress 45`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from conversations.i18n import LOCALES_DIR, available_languages
+
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+STATUS_MEANINGS = ("completed", "in_progress", "not_started", "blocked")
+TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|\?", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents stripped, other digit forms made ASCII, one character for one
+    character (so positions in the result are positions in the original)."""
+    out = []
+    for ch in text.translate(DIGITS):
+        base = unicodedata.normalize("NFD", ch)[0] if ch.isalpha() else ch
+        low = base.lower()
+        out.append(low if len(low) == 1 else base)
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """meaning -> phrases, each phrase a tuple of normalised words."""
+    path = LOCALES_DIR / language / "keywords.txt"
+    table: dict[str, list[tuple[str, ...]]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or ":" not in line:
+                continue
+            meaning, words = line.split(":", 1)
+            for phrase in words.split(","):
+                tokens = tuple(TOKEN.findall(normalise(phrase.strip())))
+                if tokens:
+                    table.setdefault(meaning.strip(), []).append(tokens)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _languages_for(language: str) -> list[str]:
+    """The person's language first, then every other one (people answer in more than one)."""
+    return [language] + [code for code in available_languages() if code != language]
+
+
+def _close(word: str, key: str) -> bool:
+    """Equal, or one edit apart for words of four letters or more."""
+    if word == key:
+        return True
+    if len(key) < 4 or abs(len(word) - len(key)) > 1:
+        return False
+    if len(word) == len(key):
+        diffs = [i for i in range(len(word)) if word[i] != key[i]]
+        if len(diffs) == 1:
+            return True
+        i = diffs[0] if len(diffs) == 2 else -1
+        return len(diffs) == 2 and diffs[1] == i + 1 and word[i] == key[i + 1] and word[i + 1] == key[i]
+    short, long_ = (word, key) if len(word) < len(key) else (key, word)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_int(self) -> bool:
+        return self.text.isdigit()
+
+    @property
+    def is_number(self) -> bool:
+        return self.text[0].isdigit()
+
+
+def _tokens(norm: str) -> list[_Tok]:
+    return [_Tok(m.group(), m.start(), m.end()) for m in TOKEN.finditer(norm)]
+
+
+def _match(tokens: list[_Tok], i: int, meanings, language: str) -> tuple[str, int] | None:
+    """The meaning whose phrase starts at tokens[i] (longest phrase first), and its length."""
+    best: tuple[str, int] | None = None
+    for lang in _languages_for(language):
+        table = keywords(lang)
+        for meaning in meanings:
+            for phrase in table.get(meaning, ()):
+                n = len(phrase)
+                if i + n > len(tokens) or (best and best[1] >= n):
+                    continue
+                if all(_close(tokens[i + k].text, phrase[k]) for k in range(n)):
+                    best = (meaning, n)
+        if best:
+            return best
+    return best
+
+
+def command(text: str, language: str, meanings: tuple[str, ...]) -> str | None:
+    """The command meaning when the whole message is one keyword (e.g. HELP), else None."""
+    tokens = _tokens(normalise(text))
+    if not tokens:
+        return None
+    found = _match(tokens, 0, meanings, language)
+    return found[0] if found and found[1] == len(tokens) else None
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    number: int | None          # the action's number in the prompt; None: "the current one"
+    status: str
+    figure: Decimal | None = None
+    note: str = ""
+
+
+def _figure(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def _note(original: str, start: int, end: int) -> str:
+    return original[start:end].strip(" \t\r\n,;:-.").strip()
+
+
+def parse_statuses(text: str, language: str) -> list[StatusItem]:
+    """Every `<number> <status> [figure] [note]` in the message, in order. A message that starts
+    with a bare status ("done, sent to cabinet") gives one item with number None. Text that
+    holds no status keyword gives an empty list."""
+    norm = normalise(text)
+    tokens = _tokens(norm)
+    items: list[dict] = []
+    note_from: int | None = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        found = None
+        number: int | None = None
+        if tok.is_int and int(tok.text) > 0:
+            found = _match(tokens, i + 1, STATUS_MEANINGS, language)
+            number, used = int(tok.text), 1
+        elif i == 0:
+            found = _match(tokens, 0, STATUS_MEANINGS, language)
+            used = 0
+        if not found:
+            i += 1
+            continue
+        if items and note_from is not None:
+            items[-1]["note"] = _note(text, note_from, tok.start)
+        meaning, length = found
+        i += used + length
+        item = {"number": number, "status": meaning, "figure": None, "note": ""}
+        # A number straight after the status, not itself starting the next pair, is a figure.
+        if i < len(tokens) and tokens[i].is_number and not _match(tokens, i + 1, STATUS_MEANINGS, language):
+            item["figure"] = _figure(tokens[i].text)
+            i += 1
+        items.append(item)
+        note_from = tokens[i - 1].end
+    if items and note_from is not None:
+        items[-1]["note"] = _note(text, note_from, len(text))
+    return [StatusItem(**it) for it in items]

@@ -1,0 +1,74 @@
+"""What the engine sees of the world (read-only views built by the backend), what it is given,
+and what it returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.message import ReplyButton
+
+STATUSES = ("not_started", "in_progress", "completed", "blocked")
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    title: str
+    status: str                      # latest reported status
+    indicator: str | None = None     # name of the figure to report, if the action has one
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    name: str
+    language: str
+    timezone: str
+    institution: str = ""
+    actions: tuple[ActionView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[ReplyButton, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProgressReported:
+    """Store a progress update."""
+
+    action_id: int
+    status: str
+    period: str
+    note: str | None = None
+    indicator_value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    """Attach a note to this period's latest update of each action."""
+
+    action_ids: tuple[int, ...]
+    period: str
+    note: str
+
+
+Event = ProgressReported | NoteAdded
+
+
+@dataclass
+class Outcome:
+    """What handling one input produced: the new session state (None: no open conversation),
+    replies to send, and domain events to store, all in one transaction."""
+
+    state: dict[str, Any] | None
+    replies: list[Reply] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def iso_period(now: datetime) -> str:
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -1,0 +1,151 @@
+"""The weekly progress update: one prompt listing the person's open actions, answered in one
+short message (`1D 2P`) or one action at a time, an optional note, and a confirmation that
+echoes what was stored. Diagram: weekly.mmd."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from conversations.i18n import T
+from conversations.parse import parse_statuses
+from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, Reply, iso_period
+
+FLOW = "weekly"
+TITLE_MAX = 40
+
+
+def status_label(t: T, status: str) -> str:
+    return {
+        "completed": t("done"),
+        "in_progress": t("in progress"),
+        "not_started": t("not started"),
+        "blocked": t("blocked"),
+    }[status]
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3].rstrip() + "..."
+
+
+def _legend(t: T) -> str:
+    return t("Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P")
+
+
+def open_actions(person: PersonView):
+    return [a for a in person.actions if a.status != "completed"]
+
+
+def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> Outcome | None:
+    """This week's prompt, or None when the person has no open action."""
+    actions = open_actions(person)
+    if not actions:
+        return None
+    t = T(person.language)
+    period = iso_period(now)
+    lines = [t("{name}, weekly update {period}:", name=person.name.split()[0], period=period)]
+    lines += [f"{n} {_short(a.title)}" for n, a in enumerate(actions, 1)]
+    lines.append(_legend(t))
+    state = {
+        "flow": FLOW,
+        "step": "statuses",
+        "token": token,
+        "period": period,
+        "actions": [a.id for a in actions],
+        "answered": {},
+        "expires_at": (now + timeout).isoformat(),
+    }
+    return Outcome(state=state, replies=[Reply("\n".join(lines))])
+
+
+def _echo(t: T, state: dict, numbers: list[int]) -> str:
+    figures = state.get("figures", {})
+    return "; ".join(f"{n} {status_label(t, state['answered'][str(n)])}"
+                     + (f" ({figures[str(n)]})" if str(n) in figures else "") for n in numbers)
+
+
+def _remaining(state: dict) -> list[int]:
+    return [n for n in range(1, len(state["actions"]) + 1) if str(n) not in state["answered"]]
+
+
+def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome:
+    t = T(person.language)
+    items = parse_statuses(text, person.language)
+    titles = {a.id: a for a in person.actions}
+    count = len(state["actions"])
+
+    if not items:
+        if state["step"] == "note" and text.strip():
+            note = text.strip()[:500]
+            ids = tuple(state["actions"][int(n) - 1] for n in sorted(state["answered"], key=int))
+            return Outcome(
+                state=None,
+                replies=[Reply(t("Note added. Thank you."))],
+                events=[NoteAdded(action_ids=ids, period=state["period"], note=note)],
+            )
+        example = "1D" if count == 1 else "1D 2P"
+        return Outcome(
+            state=state,
+            replies=[Reply(t("Sorry, I did not understand. Reply with action number and status, e.g. {example}. "
+                             "D done, P in progress, N not started, B blocked.", example=example))],
+        )
+
+    state = {**state, "answered": dict(state["answered"]), "figures": dict(state.get("figures", {}))}
+    events, recorded, wrong = [], [], []
+    for item in items:
+        number = item.number
+        if number is None:  # a bare status answers the first open action (one at a time)
+            left = _remaining(state)
+            number = left[0] if left else (1 if count == 1 else None)
+            if number is None:
+                wrong.append("?")
+                continue
+        if not 1 <= number <= count:
+            wrong.append(str(number))
+            continue
+        action_id = state["actions"][number - 1]
+        action = titles.get(action_id)
+        figure = item.figure if action is not None and action.indicator else None
+        note = item.note
+        if item.figure is not None and figure is None:
+            note = f"{item.figure} {note}".strip()
+        events.append(ProgressReported(action_id=action_id, status=item.status, period=state["period"],
+                                       note=note[:500] or None, indicator_value=figure))
+        state["answered"][str(number)] = item.status
+        if figure is not None:
+            state["figures"][str(number)] = f"{figure.normalize():f}"
+        else:
+            state["figures"].pop(str(number), None)
+        if number in recorded:
+            recorded.remove(number)
+        recorded.append(number)
+
+    lines = []
+    if wrong:
+        lines.append(t.n("There is no action {numbers}; your actions are numbered 1 to {last}.",
+                         "There are no actions {numbers}; your actions are numbered 1 to {last}.",
+                         len(wrong), numbers=", ".join(wrong), last=count))
+    left = _remaining(state)
+    if recorded and left:
+        lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
+        nxt = left[0]
+        lines.append(t("Now action {number} {title}: D, P, N or B?", number=nxt,
+                       title=_short(titles[state["actions"][nxt - 1]].title) if state["actions"][nxt - 1] in titles else ""))
+    elif recorded:
+        state["step"] = "note"
+        lines.append(t("Thank you. Recorded for {period}: {items}.", period=state["period"],
+                       items=_echo(t, state, _sorted_answered(state))))
+        lines.append(t("To add a note, reply with it now."))
+    elif left:
+        lines.append(_legend(t))
+    return Outcome(state=state, replies=[Reply(" ".join(lines))], events=events)
+
+
+def _sorted_answered(state: dict) -> list[int]:
+    return sorted(int(n) for n in state["answered"])
+
+
+def help_text(person: PersonView, state: dict) -> str:
+    t = T(person.language)
+    if state["step"] == "note":
+        return t("Reply with a short note to add it to this week's update, or send another status to correct one.")
+    return t("Weekly update: reply with each action number and its status, e.g. 1D 2P. "
+             "D done, P in progress, N not started, B blocked. You may add a note after a status.")

@@ -131,7 +131,8 @@ def cmd_worker(args) -> int:
         print("REDIS_URL is not set: without Redis, `nmirf serve` runs the jobs itself", file=sys.stderr)
         return 2
     _ctx()
-    worker = SimpleWorker(list(QUEUES), connection=Redis.from_url(settings.redis_url))
+    queues = args.queues.split(",") if args.queues else list(QUEUES)
+    worker = SimpleWorker(queues, connection=Redis.from_url(settings.redis_url))
     worker.work(with_scheduler=False, burst=args.burst)
     return 0
 
@@ -194,6 +195,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_i18n(args) -> int:
+    from backend import catalogs
+
+    if args.action == "update":
+        print("\n".join(catalogs.update()))
+        return 0
+    problems = catalogs.check()
+    print("\n".join(problems) if problems else "catalogues complete")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nmirf", description="NMIRF focal point bot")
     sub = p.add_subparsers(dest="command", required=True)
@@ -228,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("worker", help="run an RQ worker (needs REDIS_URL)")
     w.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    w.add_argument("--queues", help="comma-separated queues to serve (default: " + ",".join(("inbound", "send-reply", "send-bulk")) + ")")
     w.set_defaults(func=cmd_worker)
 
     sw = sub.add_parser("sweep", help="re-enqueue unfinished work")
@@ -237,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     tg = sub.add_parser("telegram", help="Telegram set-up")
     tg.add_argument("action", choices=("set-webhook", "poll"))
     tg.set_defaults(func=cmd_telegram)
+
+    i18n = sub.add_parser("i18n", help="translation catalogues")
+    i18n.add_argument("action", choices=("update", "check"))
+    i18n.set_defaults(func=cmd_i18n)
 
     ch = sub.add_parser("chat", help="talk to a running server through the simulator channel")
     ch.add_argument("--as", dest="phone", required=True, help="the roster phone to chat as, e.g. +254700000001")

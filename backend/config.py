@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     session_timeout_hours: int = 72         # a waiting conversation expires after this
     send_max_attempts: int = 5
+    send_lease_seconds: float = 60.0        # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
     stale_after_seconds: float = 120.0      # an inbox/outbox row untouched this long is re-enqueued
 

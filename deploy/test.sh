@@ -239,7 +239,7 @@ fi
 command -v redis-server >/dev/null 2>&1 || die "redis-server not found"
 PG_BIN="${PG_BIN:-$(find_pg_bin || true)}"
 [ -n "$PG_BIN" ] || die "PostgreSQL 15 binaries (postgres, initdb, pg_ctl) not found"
-step "redis: $(command -v redis-server) ($(redis-server --version | awk '{print $3}')); postgres: $PG_BIN"
+step "redis: $(command -v redis-server) ($(redis-server --version | awk '{print $3}' | sed 's/^v=//')); postgres: $PG_BIN"
 
 # ---------------------------------------------------------------- 3a. redis
 # A previous run killed with SIGKILL may have left its redis behind.

@@ -16,7 +16,6 @@ from backend.runner import buttons_of
 from bot.message import Address, Channel, DeliveryError, OutboundMessage
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -35,7 +34,7 @@ def send_outbound(outbox_id: int) -> str:
             return row.status
         row.status = "sending"
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
         message = OutboundMessage(address=Address(Channel(row.channel), row.address), text=row.text,
                                   key=row.key, buttons=buttons_of(row))
         attempts = row.attempts

@@ -9,6 +9,7 @@ import asyncio
 import hmac
 import json
 import threading
+import warnings
 from datetime import timezone
 
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
@@ -45,10 +46,10 @@ def parse_update(body: bytes) -> Parsed:
     """Turn a webhook body into our types. Malformed JSON -> WebhookRejected(400)."""
     try:
         data = json.loads(body)
-        if not isinstance(data, dict) or "update_id" not in data:
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("not a Telegram update")
         update = Update.de_json(data, None)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise WebhookRejected(f"unreadable Telegram update: {exc}", status=400) from None
     return from_update(update)
 
@@ -95,7 +96,9 @@ def _markup(message: OutboundMessage):
 
 def _delivery_error(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, RetryAfter):
-        retry = exc.retry_after
+        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
+            warnings.simplefilter("ignore")
+            retry = exc.retry_after
         seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
         return DeliveryError(str(exc), permanent=False, code="429", retry_after=seconds)
     if isinstance(exc, Forbidden):

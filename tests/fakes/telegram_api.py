@@ -117,6 +117,10 @@ class FakeTelegramAPI:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._hold = threading.Event()       # set: sendMessage calls wait for release_sends()
+        self._released = threading.Event()
+        self._deliver_held = True
+        self.held = 0                         # how many sendMessage calls are waiting now
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -213,6 +217,15 @@ class FakeTelegramAPI:
         with self._cond:
             self._failures.extend(_ApiError(status, description, retry_after) for _ in range(n))
 
+    def wait_held(self, n: int = 1, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.held < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {n} held sendMessage call(s), have {self.held}")
+                self._cond.wait(left)
+
     def block_chat(self, chat_id: int | str) -> None:
         """Every sendMessage to ``chat_id`` fails with 403 (user blocked the bot)."""
         with self._cond:
@@ -253,9 +266,29 @@ class FakeTelegramAPI:
     def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return dict(BOT_USER)
 
+    def hold_sends(self) -> None:
+        """Make sendMessage calls hang (like a provider that stops answering) until released."""
+        self._released.clear()
+        self._hold.set()
+
+    def release_sends(self, deliver: bool) -> None:
+        """Let held calls go on: delivered (recorded) or failed with 500 (never delivered)."""
+        self._deliver_held = deliver
+        self._hold.clear()
+        self._released.set()
+
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params.get("chat_id")
         text = params.get("text")
+        if self._hold.is_set():
+            with self._cond:
+                self.held += 1
+                self._cond.notify_all()
+            self._released.wait(60)
+            with self._cond:
+                self.held -= 1
+            if not self._deliver_held:
+                raise _ApiError(500, "Internal Server Error")
         with self._cond:
             if self._failures:
                 raise self._failures.popleft()

@@ -1,0 +1,27 @@
+"""The store on SQLite and PostgreSQL: migrations, shipped SDG data, roster links."""
+from sqlalchemy import func, select, text
+
+from backend.catalog.models import SdgGoal, SdgTarget
+from backend.db import Database
+from backend.migrate import downgrade, upgrade
+
+
+def test_migrations_ship_sdg_targets_and_go_down_and_up(database_url):
+    db = Database(database_url)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(SdgGoal)) == 17
+        assert s.scalar(select(func.count()).select_from(SdgTarget)) == 169
+        assert s.get(SdgTarget, "16.a").goal == 16
+    db.dispose()
+    downgrade(database_url, "base")
+    db = Database(database_url)
+    with db.engine.connect() as conn:
+        names = set(db.engine.dialect.get_table_names(conn))
+    assert "person" not in names
+    db.dispose()
+    upgrade(database_url)
+    db = Database(database_url)
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(SdgTarget)) == 169
+        assert s.execute(text("select version_num from alembic_version")).scalar() == "0002"
+    db.dispose()

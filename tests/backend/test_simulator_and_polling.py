@@ -1,0 +1,67 @@
+"""The simulator channel's webhook, and Telegram polling mode (no public URL) feeding the same inbox."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from backend.app import create_app
+from backend.pipeline.models import InboxMessage
+from backend.progress.models import ProgressUpdate
+from backend.telegram_setup import poll, set_webhook
+from tests.backend.helpers import TELEGRAM_DATA, count, wait_until
+from tests.conftest import import_demo, running_context, settings_for
+
+
+@pytest.fixture
+def product(sqlite_url, fake_telegram):
+    settings = settings_for(sqlite_url, telegram_api_base_url=fake_telegram.base_url)
+    with running_context(settings) as ctx:
+        import_demo(ctx)
+        with TestClient(create_app(ctx, run_jobs=True)) as client:
+            yield ctx, client, fake_telegram
+
+
+@pytest.mark.parametrize("body", [b"nope", b"{}", b'{"from": "", "text": "x"}', b'{"from": "+254700000001", "text": 5}'])
+def test_simulator_rejects_malformed_posts(product, body):
+    """A malformed simulator post gets 400 with the expected shape, and nothing is stored."""
+    ctx, client, _fake = product
+    r = client.post("/webhooks/simulator", content=body)
+    assert r.status_code == 400 and '"from"' in r.json()["error"]
+    assert count(ctx, InboxMessage) == 0
+
+
+def test_simulator_round_trip_and_duplicate_id(product):
+    """A simulator message is handled like any channel's, and a repeated id has no second effect."""
+    ctx, client, _fake = product
+    from backend.cli import send_weekly_now
+
+    send_weekly_now(ctx, "+254700000005")
+    for _ in range(2):
+        r = client.post("/webhooks/simulator", json={"from": "+254700000005", "text": "1 blocked no trainers", "id": "m1"})
+        assert r.status_code == 200
+    wait_until(lambda: count(ctx, ProgressUpdate) == 1 and
+               len(client.get("/simulator/messages", params={"phone": "+254700000005"}).json()["messages"]) == 2)
+    messages = client.get("/simulator/messages", params={"phone": "+254700000005"}).json()["messages"]
+    assert messages[0]["kind"] == "weekly_prompt" and "1 blocked" in messages[1]["text"]
+    assert count(ctx, InboxMessage) == 1
+
+
+def test_polling_feeds_the_inbox_and_set_webhook_sends_the_secret(product):
+    """`nmirf telegram poll` stores updates like the webhook does; `set-webhook` registers the
+    public URL with the secret token."""
+    ctx, _client, fake = product
+    update = json.loads((TELEGRAM_DATA / "start.json").read_text())
+    fake.queue_update(update)
+    poll(ctx, rounds=2, timeout=0)
+    wait_until(lambda: len(fake.sent) == 1, message="the answer to /start")
+    with ctx.db.transaction() as s:
+        row = s.scalar(select(InboxMessage))
+        assert row.channel == "telegram" and row.provider_id == str(update["update_id"])
+    assert "Share my phone number" in fake.sent[0]["text"]
+
+    assert "https://bot.example.org/webhooks/telegram" in set_webhook(ctx)
+    assert fake.webhook["url"] == "https://bot.example.org/webhooks/telegram"
+    assert fake.webhook["secret_token"] == ctx.settings.telegram_webhook_secret

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, v: str) -> str:
-        if not v.startswith(("sqlite:", "postgresql")):
+        if not v.startswith(("sqlite:", "postgresql", "postgres://")):
             raise ValueError("expected sqlite:///path.db or postgresql+psycopg://user:pass@host/db")
         if v.startswith("postgresql://") or v.startswith("postgres://"):
             v = "postgresql+psycopg://" + v.split("://", 1)[1]
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     def _timezone(cls, v: str) -> str:
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Africa"
             raise ValueError("expected an IANA time zone such as Africa/Nairobi or UTC") from None
         return v
 

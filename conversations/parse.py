@@ -59,7 +59,8 @@ def _close(word: str, key: str) -> bool:
     """Equal, or one edit apart for words of four letters or more."""
     if word == key:
         return True
-    if len(key) < 4 or abs(len(word) - len(key)) > 1:
+    # Both must have four letters: otherwise "one" would be "done", "hel" would be "help".
+    if len(key) < 4 or len(word) < 4 or abs(len(word) - len(key)) > 1:
         return False
     if len(word) == len(key):
         diffs = [i for i in range(len(word)) if word[i] != key[i]]
@@ -79,20 +80,22 @@ class _Tok:
 
     @property
     def is_int(self) -> bool:
-        return self.text.isdigit()
+        # isdecimal, not isdigit: "²" or "①" are digits to isdigit but not to int().
+        # Ten digits or more is never an action number (and int() refuses over 4300 digits).
+        return self.text.isdecimal() and len(self.text) < 10
 
     @property
     def is_number(self) -> bool:
-        return self.text[0].isdigit()
+        return self.text[0].isdecimal()
 
 
 def _tokens(norm: str) -> list[_Tok]:
     return [_Tok(m.group(), m.start(), m.end()) for m in TOKEN.finditer(norm)]
 
 
-def _match(tokens: list[_Tok], i: int, meanings, language: str) -> tuple[str, int] | None:
-    """The meaning whose phrase starts at tokens[i] (longest phrase first), and its length."""
+def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> tuple[str, int] | None:
     best: tuple[str, int] | None = None
+    same = _close if fuzzy else str.__eq__
     for lang in _languages_for(language):
         table = keywords(lang)
         for meaning in meanings:
@@ -100,16 +103,33 @@ def _match(tokens: list[_Tok], i: int, meanings, language: str) -> tuple[str, in
                 n = len(phrase)
                 if i + n > len(tokens) or (best and best[1] >= n):
                     continue
-                if all(_close(tokens[i + k].text, phrase[k]) for k in range(n)):
+                if all(same(tokens[i + k].text, phrase[k]) for k in range(n)):
                     best = (meaning, n)
         if best:
             return best
     return best
 
 
+@lru_cache(maxsize=None)
+def _all_meanings() -> tuple[str, ...]:
+    return tuple(sorted({meaning for lang in available_languages() for meaning in keywords(lang)}))
+
+
+def _match(tokens: list[_Tok], i: int, meanings, language: str) -> tuple[str, int] | None:
+    """The meaning whose phrase starts at tokens[i] (longest phrase first), and its length.
+    Exact matches win; a one-typo match is tried only for a word that is not itself a keyword
+    (so "none", a keyword of its own, is never read as "done")."""
+    exact = _scan(tokens, i, meanings, language, fuzzy=False)
+    if exact or _scan(tokens, i, _all_meanings(), language, fuzzy=False):
+        return exact
+    return _scan(tokens, i, meanings, language, fuzzy=True)
+
+
 def command(text: str, language: str, meanings: tuple[str, ...]) -> str | None:
     """The command meaning when the whole message is one keyword (e.g. HELP), else None."""
     tokens = _tokens(normalise(text))
+    # "help?" and "???" are still one command: a question mark only counts when it stands alone.
+    tokens = [tok for tok in tokens if tok.text != "?"] or tokens[:1]
     if not tokens:
         return None
     found = _match(tokens, 0, meanings, language)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from conversations.i18n import T
-from conversations.parse import parse_statuses
+from conversations.parse import command, parse_statuses
 from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, Reply, iso_period
 
 FLOW = "weekly"
@@ -71,6 +71,13 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
     items = parse_statuses(text, person.language)
     titles = {a.id: a for a in person.actions}
     count = len(state["actions"])
+    if state["step"] == "note":
+        if command(text, person.language, ("skip",)):
+            return Outcome(state=None, replies=[Reply(t("No note. Thank you."))])
+        # Once every action is answered, only numbered statuses are corrections:
+        # "done, sent to cabinet" is a note.
+        if any(item.number is None for item in items):
+            items = []
 
     if not items:
         if state["step"] == "note" and text.strip():
@@ -133,7 +140,7 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         state["step"] = "note"
         lines.append(t("Thank you. Recorded for {period}: {items}.", period=state["period"],
                        items=_echo(t, state, _sorted_answered(state))))
-        lines.append(t("To add a note, reply with it now."))
+        lines.append(t("To add a note, reply with it now (or SKIP)."))
     elif left:
         lines.append(_legend(t))
     return Outcome(state=state, replies=[Reply(" ".join(lines))], events=events)
@@ -146,6 +153,7 @@ def _sorted_answered(state: dict) -> list[int]:
 def help_text(person: PersonView, state: dict) -> str:
     t = T(person.language)
     if state["step"] == "note":
-        return t("Reply with a short note to add it to this week's update, or send another status to correct one.")
+        return t("Reply with a short note to add it to this week's update, SKIP for none, "
+                 "or send another status to correct one, e.g. 2B.")
     return t("Weekly update: reply with each action number and its status, e.g. 1D 2P. "
              "D done, P in progress, N not started, B blocked. You may add a note after a status.")

@@ -55,7 +55,7 @@ def _check(row: Row) -> dict | None:
     if tz:
         try:
             ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Africa"
             row.problem("timezone", "unknown time zone; use an IANA name such as Africa/Nairobi")
     rank = None
     if row.required("rank"):
@@ -100,9 +100,9 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
         key = rec["phone"]
         if key in seen_phone and rows[seen_phone[key]].get("name") != rec["name"]:
             row.problem("phone", f"already used by another person on line {rows[seen_phone[key]].line}")
-        seen_phone.setdefault(key, rows.index(row))
-        if (rec["short"], key) in seen_pair:
+        elif (rec["short"], key) in seen_pair:  # one line per problem, not this one too
             row.problem("phone", f"already in {rec['short']} on line {seen_pair[(rec['short'], key)]}")
+        seen_phone.setdefault(key, rows.index(row))
         seen_pair[(rec["short"], key)] = row.line
     if problems:
         raise ImportFailed(problems)

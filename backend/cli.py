@@ -66,7 +66,7 @@ def send_weekly_now(ctx, phone: str | None = None) -> dict:
             if person is None:
                 raise SystemExit(f"{phone}: nobody in the roster has this phone number")
         report = send_weekly(session, now=now, timeout=timedelta(hours=ctx.settings.session_timeout_hours),
-                             person=person)
+                             settings=ctx.settings, configured=ctx.configured, person=person)
         queued = [(row.id, row.priority) for row in report["queued"]]
     for outbox_id, priority in queued:
         ctx.dispatcher.enqueue_send(outbox_id, priority)

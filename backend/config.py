@@ -5,14 +5,17 @@ expected: see `load_settings`.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+TWILIO_API = "https://api.twilio.com"
 
 
 class SettingsError(Exception):
@@ -28,6 +31,20 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = TELEGRAM_API
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_sms_from: str = ""                # an E.164 number, or use a messaging service:
+    twilio_messaging_service_sid: str = ""
+    twilio_whatsapp_from: str = ""           # E.164 number of the WhatsApp sender
+    twilio_api_base_url: str = TWILIO_API
+    # Approved WhatsApp templates per message kind and language, for messages the bot starts
+    # outside the 24-hour window: {"weekly_prompt": {"en": "HX...", "fr": "HX..."}}
+    whatsapp_templates: dict[str, dict[str, str]] = {}
+    sms_fold: str = "punctuation"            # none | punctuation | accents: fold SMS text to GSM-7
+    telegram_rate: float = 30.0              # messages per second, whole bot
+    telegram_chat_rate: float = 1.0          # messages per second, one chat
+    sms_rate: float = 1.0                    # SMS segments per second (Twilio long code: 1)
+    whatsapp_rate: float = 10.0              # messages per second
     default_language: str = "en"
     default_timezone: str = "UTC"
     session_timeout_hours: int = 72         # a waiting conversation expires after this
@@ -52,7 +69,44 @@ class Settings(BaseSettings):
             raise ValueError("expected redis://host:port/db, or leave empty to run jobs in-process")
         return v
 
-    @field_validator("public_base_url", "telegram_api_base_url")
+    @field_validator("sms_fold")
+    @classmethod
+    def _fold(cls, v: str) -> str:
+        if v not in ("none", "punctuation", "accents"):
+            raise ValueError("expected none, punctuation or accents")
+        return v
+
+    @field_validator("telegram_rate", "telegram_chat_rate", "sms_rate", "whatsapp_rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("expected a rate above 0 (messages or segments per second)")
+        return v
+
+    @field_validator("twilio_sms_from", "twilio_whatsapp_from")
+    @classmethod
+    def _e164(cls, v: str) -> str:
+        v = v.removeprefix("whatsapp:")
+        if v and not (v.startswith("+") and v[1:].isdigit()):
+            raise ValueError("expected an E.164 phone number such as +15005550006")
+        return v
+
+    @model_validator(mode="after")
+    def _twilio_complete(self):
+        if self.twilio_account_sid and not self.twilio_auth_token:
+            raise ValueError("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set "
+                             "(it authenticates sends and Twilio's webhooks)")
+        if self.twilio_account_sid and not (self.twilio_sms_from or self.twilio_messaging_service_sid
+                                            or self.twilio_whatsapp_from):
+            raise ValueError("TWILIO_SMS_FROM: set it, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM "
+                             "to send through Twilio")
+        return self
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @field_validator("public_base_url", "telegram_api_base_url", "twilio_api_base_url")
     @classmethod
     def _http_url(cls, v: str) -> str:
         if not v.startswith(("http://", "https://")):
@@ -92,9 +146,16 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["loc"]:
+            name = str(err["loc"][0]).upper()
+        else:  # a check across several settings names its variable itself
+            name, _, msg = msg.partition(": ")
         raise SettingsError(f"{name}: {msg}") from None
+    except PydanticSettingsError as exc:  # a JSON-valued variable that is not JSON
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = found.group(1).upper() if found else "settings"
+        raise SettingsError(f'{name}: expected JSON, e.g. {{"weekly_prompt": {{"en": "HX..."}}}}') from None
 
 
 @lru_cache(maxsize=1)

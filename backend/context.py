@@ -15,9 +15,17 @@ class Context:
     db: Database
     senders: dict = field(default_factory=dict)
     dispatcher: object = None
+    pacer: object = None
+
+    @property
+    def configured(self) -> set[str]:
+        """Channels that can send (their settings are complete)."""
+        from backend.channels import configured
+
+        return configured(self.senders)
 
     def close(self) -> None:
-        for sender in self.senders.values():
+        for sender in set(self.senders.values()):
             close = getattr(sender, "close", None)
             if close:
                 close()
@@ -29,10 +37,11 @@ _current: Context | None = None
 
 
 def build_context(settings: Settings, dispatcher=None) -> Context:
-    from backend.channels import build_senders
+    from backend.channels import build_pacer, build_senders
     from backend.jobs.queue import make_dispatcher
 
-    ctx = Context(settings=settings, db=Database(settings.database_url), senders=build_senders(settings))
+    ctx = Context(settings=settings, db=Database(settings.database_url), senders=build_senders(settings),
+                  pacer=build_pacer(settings))
     ctx.dispatcher = dispatcher if dispatcher is not None else make_dispatcher(settings)
     return ctx
 

@@ -29,11 +29,3 @@ def person_view(session: Session, person: Person, now: datetime, extra_action_id
         institution=", ".join(i.short_name for i in institutions),
         actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
     )
-
-
-def reach(person: Person) -> tuple[str, str] | None:
-    """(channel, address) for a message the bot starts; None when the person cannot be reached."""
-    channel = person.preferred_channel
-    if channel == "telegram":
-        return ("telegram", str(person.telegram_user_id)) if person.telegram_user_id else None
-    return (channel, person.phone) if person.phone else None

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from backend import addresses
 from backend.people import person_view
 from backend.pipeline import service as pipeline
 from backend.pipeline.models import InboxMessage, OutboxMessage
@@ -13,7 +14,7 @@ from backend.progress import service as progress
 from backend.roster import service as roster
 from backend.roster.models import Person
 from bot.message import ReplyButton
-from conversations import engine, onboarding
+from conversations import engine, onboarding, subscription
 from conversations.views import NoteAdded, Outcome, ProgressReported, Reply
 
 
@@ -25,14 +26,22 @@ class Runner:
         self.outbox: list[OutboxMessage] = []
 
     def handle(self, row: InboxMessage, person: Person | None, now: datetime) -> None:
+        if row.kind == "event:blocked":
+            addresses.mark_unreachable(self.session, channel=row.channel, address=row.address,
+                                       reason="blocked the bot", now=now)
+            return
+        addresses.note_inbound(self.session, channel=row.channel, address=row.address, now=now)
         if row.kind.startswith("event:"):
-            return  # blocked / unblocked: nothing to answer (delivery marks addresses itself)
+            return  # unblocked: the address works again
         if row.kind == "contact":
             self._contact(row, now)
             return
+        language = person.language if person else self.default_language
+        if row.kind == "text" and self._subscription(row, language, now):
+            return
         if person is None:
-            language = self.default_language
-            self._reply(row, onboarding.unknown_sender(language, row.channel), now, None)
+            if addresses.may_answer_stranger(self.session, channel=row.channel, address=row.address, now=now):
+                self._reply(row, onboarding.unknown_sender(language, row.channel), now, None)
             return
         state = pipeline.load_state(self.session, person_id=person.id)
         view = person_view(self.session, person, now, extra_action_ids=(state or {}).get("actions", ()))
@@ -56,6 +65,19 @@ class Runner:
                                   period=event.period, note=event.note)
         self.session.flush()
 
+    def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:
+        """STOP / START, whoever sends them. On SMS Twilio answers STOP itself (and would refuse
+        our answer), so we answer only START there."""
+        word = subscription.keyword(row.text, language)
+        if word == "stop":
+            addresses.opt_out(self.session, channel=row.channel, address=row.address, now=now)
+            if row.channel != "sms":
+                self._reply(row, [subscription.stopped(language)], now, row.person_id, kind="stop_ack")
+        elif word == "start":
+            addresses.opt_in(self.session, channel=row.channel, address=row.address)
+            self._reply(row, [subscription.started(language)], now, row.person_id)
+        return word is not None
+
     def _contact(self, row: InboxMessage, now: datetime) -> None:
         contact = row.payload.get("contact") or {}
         if row.channel != "telegram" or not contact.get("own"):
@@ -68,11 +90,12 @@ class Runner:
         row.person_id = person.id
         self._reply(row, onboarding.linked(person.language, person.name), now, person.id)
 
-    def _reply(self, row: InboxMessage, replies: list[Reply], now: datetime, person_id: int | None) -> None:
+    def _reply(self, row: InboxMessage, replies: list[Reply], now: datetime, person_id: int | None,
+               kind: str = "reply") -> None:
         for n, reply in enumerate(replies):
             out = pipeline.queue_outbound(
                 self.session, key=f"in{row.id}:{n}", channel=row.channel, address=row.address, text=reply.text,
-                kind="reply", now=now, person_id=person_id, priority=0, in_reply_to=row.id,
+                kind=kind, now=now, person_id=person_id, priority=0, in_reply_to=row.id,
                 buttons=[{"text": b.text, "request_contact": b.request_contact} for b in reply.buttons])
             if out is not None:
                 self.outbox.append(out)

@@ -91,11 +91,40 @@ class ReplyButton:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A pre-approved WhatsApp template (Twilio Content API): the only thing a business may send
+    outside the 24-hour window after the person's last message."""
+
+    content_sid: str
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     address: Address
     text: str
     key: str                    # our unique key: lets a provider-side or store-side check spot a resend
     buttons: tuple[ReplyButton, ...] = field(default_factory=tuple)
+    template: Template | None = None
+
+
+class DeliveryStatus(str, Enum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A provider's report on a message we sent."""
+
+    channel: Channel
+    provider_id: str
+    status: DeliveryStatus
+    error_code: str = ""
 
 
 class DeliveryError(Exception):

@@ -40,12 +40,12 @@ def process_inbound(inbox_id: int) -> None:
             for item in rows:
                 if item.status != "new":
                     continue
+                if person is not None and item.person_id is None:
+                    item.person_id = person.id
                 runner.handle(item, person, now)
                 item.status = "done"
                 item.attempts += 1
                 item.processed_at = now
-                if person is not None and item.person_id is None:
-                    item.person_id = person.id
             sends = [(o.id, o.priority) for o in runner.outbox]
     except Exception as exc:
         _record_failure(inbox_id, exc)

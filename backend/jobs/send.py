@@ -1,25 +1,86 @@
-"""Job: send an outbox row through its channel.
+"""Job: send an outbox row.
 
-The row is leased (`sending`, with a lease end in next_attempt_at) and committed before the
-provider is called, then marked `sent` or rescheduled. A worker that dies while a row is leased
-leaves it to the sweep once the lease ends: the only case where a message can go out twice is a
-crash after the provider accepted it and before our commit, and that window is one HTTP round
-trip per message."""
+1. Lease: in one transaction the row is checked (still to send, due), its route chosen (for a
+   message the bot starts: the person's first usable channel, see backend/routing.py), its SMS
+   text folded and its segments counted, and it is marked `sending` until the lease ends.
+2. Pace: wait for a slot under the channel's rate limit, shared by every worker (Redis).
+3. Send through the channel's handler, then record the outcome: `sent`; a retry with backoff
+   (honouring Retry-After) for outages and 429s; or, for a permanent error, the address marked
+   and the message moved to the person's next channel (`route` keeps each try and its reason).
+
+A worker that dies during step 3 leaves the row leased; the sweep retries it when the lease ends.
+The one case that can send twice is a crash after the provider accepted the message and before
+our commit: one HTTP round trip per message, at most one duplicate per such crash."""
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
 
+from backend import addresses, routing
 from backend.context import get_context
+from backend.jobs.pacing import Limit, pace
 from backend.pipeline.models import OutboxMessage
+from backend.roster.models import Person
 from backend.runner import buttons_of
+from bot.handlers.twilio import error_kind
 from bot.message import Address, Channel, DeliveryError, OutboundMessage
+from bot.segments import count_segments, fold_to_gsm
 
 log = logging.getLogger(__name__)
+ANSWERS = ("reply", "stop_ack")     # answers go back where the person wrote; they never fail over
 
 
 def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempt, 300))
+
+
+def reservations(settings, message: OutboundMessage, segments: int | None) -> list:
+    channel = message.address.channel
+    if channel is Channel.TELEGRAM:
+        return [("telegram", Limit(settings.telegram_rate), 1.0),
+                (f"telegram:{message.address.id}", Limit(settings.telegram_chat_rate), 1.0)]
+    if channel is Channel.SMS:
+        return [("sms", Limit(settings.sms_rate), float(segments or 1))]
+    if channel is Channel.WHATSAPP:
+        return [("whatsapp", Limit(settings.whatsapp_rate), 1.0)]
+    return []
+
+
+def _sms_text(settings, text: str) -> str:
+    if settings.sms_fold == "none":
+        return text
+    return fold_to_gsm(text, accents=settings.sms_fold == "accents")
+
+
+def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage | None:
+    """Choose the route and lease the row; None (row marked failed) when no channel is left."""
+    template = None
+    if row.kind not in ANSWERS and row.person_id is not None:
+        person = session.get(Person, row.person_id)
+        tried = {step["channel"] for step in row.route or []}
+        routes, reasons = routing.plan(session, person=person, kind=row.kind, text=row.text, now=now,
+                                       settings=ctx.settings, configured=set(ctx.configured), tried=tried)
+        if not routes:
+            row.status = "failed"
+            row.error = "no channel left: " + "; ".join(
+                [f"{s['channel']}: {s['error']}" for s in row.route or []] + reasons)
+            log.warning("outbox %s: %s", row.id, row.error)
+            return None
+        row.channel, row.address, template = routes[0].channel, routes[0].address, routes[0].template
+    elif row.kind == "reply":
+        why = addresses.why_not(addresses.get(session, channel=row.channel, address=row.address))
+        if why:
+            row.status, row.error = "failed", why
+            return None
+    text = row.text
+    if row.channel == "sms":
+        text = _sms_text(ctx.settings, text)
+        row.segments = count_segments(text).segments
+    row.status = "sending"
+    row.attempts += 1
+    row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
+    return OutboundMessage(address=Address(Channel(row.channel), row.address), text=text, key=row.key,
+                           buttons=buttons_of(row), template=template)
 
 
 def send_outbound(outbox_id: int) -> str:
@@ -29,38 +90,63 @@ def send_outbound(outbox_id: int) -> str:
         row = session.get(OutboxMessage, outbox_id, with_for_update=True)
         if row is None:
             return "missing"
-        due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=timezone.utc)
-        if row.status not in ("queued", "sending") or (row.status == "sending" and due > now) or due > now + timedelta(seconds=1):
+        due = addresses.aware(row.next_attempt_at)
+        if row.status not in ("queued", "sending") or due > now + timedelta(seconds=1):
             return row.status
-        row.status = "sending"
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
-        message = OutboundMessage(address=Address(Channel(row.channel), row.address), text=row.text,
-                                  key=row.key, buttons=buttons_of(row))
-        attempts = row.attempts
-    sender = ctx.senders.get(message.address.channel.value)
+        message = _lease(session, ctx, row, now)
+        if message is None:
+            return row.status
+        attempts, segments = row.attempts, row.segments
+    slots = reservations(ctx.settings, message, segments)
+    if slots:
+        pace(ctx.pacer, slots)
+    sender = ctx.senders[message.address.channel.value]
     error: DeliveryError | None = None
-    provider_id = None
     try:
-        if sender is None:
-            raise DeliveryError(f"no sender for channel {message.address.channel.value}", permanent=True)
         provider_id = sender.send(message)
     except DeliveryError as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - an unexpected sender bug is retried like an outage
         log.exception("sender crashed on outbox %s", outbox_id)
         error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, code="crash")
-    done = datetime.now(timezone.utc)
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, outbox_id, with_for_update=True)
+        done = datetime.now(timezone.utc)
         if error is None:
             row.status, row.provider_id, row.sent_at, row.error = "sent", provider_id, done, None
             return "sent"
-        row.error = f"{error.code}: {error}"[:1000] if error.code else str(error)[:1000]
-        if error.permanent or attempts >= ctx.settings.send_max_attempts:
-            row.status = "failed"
-            log.warning("outbox %s failed: %s", outbox_id, row.error)
-        else:
-            wait = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempts)
-            row.status, row.next_attempt_at = "queued", done + wait
+        status = record_failure(session, ctx, row, error, attempts, done)
+        requeue = (row.id, row.priority) if status == "queued" and row.next_attempt_at <= done else None
+    if requeue:
+        ctx.dispatcher.enqueue_send(*requeue)
+    return status
+
+
+def record_failure(session, ctx, row: OutboxMessage, error: DeliveryError, attempts: int, now: datetime) -> str:
+    """Retry later, move on to the next channel, or give up; returns the row's new status."""
+    row.error = f"{error.code}: {error}"[:1000] if error.code else str(error)[:1000]
+    if not error.permanent and attempts < ctx.settings.send_max_attempts:
+        wait = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempts)
+        row.status, row.next_attempt_at = "queued", now + wait
         return row.status
+    mark_address(session, row.channel, row.address, error.code, str(error), now)
+    return fail_over(row, str(error)[:300], now)
+
+
+def mark_address(session, channel: str, address: str, code: str, text: str, now: datetime) -> None:
+    kind = error_kind(code) if channel in ("sms", "whatsapp") else ("blocked" if code == "403" else None)
+    if kind == "opted_out":
+        addresses.opt_out(session, channel=channel, address=address, now=now)
+    elif kind in ("bad_number", "blocked"):
+        addresses.mark_unreachable(session, channel=channel, address=address, reason=text, now=now)
+
+
+def fail_over(row: OutboxMessage, reason: str, now: datetime) -> str:
+    """Note this channel's failure in the route; a message the bot started goes on to the next
+    channel (chosen at the next lease), an answer fails."""
+    row.route = [*(row.route or []), {"channel": row.channel, "address": row.address, "error": reason}]
+    if row.kind in ANSWERS or row.person_id is None:
+        row.status = "failed"
+        return row.status
+    row.status, row.attempts, row.next_attempt_at, row.provider_id = "queued", 0, now, None
+    return row.status

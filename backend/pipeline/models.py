@@ -46,13 +46,32 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
-    provider_id: Mapped[str | None] = mapped_column(String(100))
+    provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    segments: Mapped[int | None] = mapped_column(Integer)               # SMS only: what it cost
+    route: Mapped[list] = mapped_column(JSON, default=list)             # each channel tried, and why it failed
+
+
+class AddressState(Base):
+    """What we know of one channel address (a phone on SMS, on WhatsApp; a Telegram chat):
+    opted out, unreachable, when its owner last wrote (WhatsApp's 24-hour window)."""
+
+    __tablename__ = "address_state"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unreachable_reason: Mapped[str | None] = mapped_column(String(200))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_unknown_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ConversationSession(Base):

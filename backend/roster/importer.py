@@ -17,7 +17,7 @@ from backend.csvfile import ImportFailed, Row, read_rows
 from backend.roster.models import CHANNELS, LEVELS, FocalPoint, Institution, Person
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
-OPTIONAL = ("region", "telegram_user_id", "channel", "title", "active_from", "active_to")
+OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to")
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str | None:
@@ -65,9 +65,12 @@ def _check(row: Row) -> dict | None:
     tg = row.get("telegram_user_id")
     if tg and not tg.isdigit():
         row.problem("telegram_user_id", "expected the numeric Telegram user id, or leave it empty")
-    channel = row.choice("channel", CHANNELS, default="sms")
-    if channel == "telegram" and not tg:
-        pass  # linked later, when the person shares their number with the bot
+    channels = [c.strip().lower() for c in (row.get("channels") or "sms").split(";") if c.strip()]
+    wrong = [c for c in channels if c not in CHANNELS]
+    if wrong or len(set(channels)) != len(channels):
+        row.problem("channels", "expected one or more of " + ", ".join(CHANNELS) + " in order of preference, "
+                    "separated by ; (e.g. whatsapp;sms), each once")
+    # A Telegram account is linked later, when the person shares their number with the bot.
     active_from, active_to = row.optional_date("active_from"), row.optional_date("active_to")
     if active_from and active_to and active_to < active_from:
         row.problem("active_to", "is before active_from")
@@ -75,7 +78,7 @@ def _check(row: Row) -> dict | None:
         return None
     return dict(short=short, inst_name=inst_name, level=level, region=region, name=name, phone=phone,
                 language=language, timezone=tz, rank=rank, telegram_user_id=int(tg) if tg else None,
-                channel=channel, title=row.get("title") or None, active_from=active_from, active_to=active_to)
+                channels=",".join(channels), title=row.get("title") or None, active_from=active_from, active_to=active_to)
 
 
 def _set(obj, **values) -> bool:
@@ -121,11 +124,11 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
         created = person is None
         if created:
             person = Person(phone=rec["phone"], created_at=now, active=True, name=rec["name"],
-                            language=rec["language"], timezone=rec["timezone"], preferred_channel=rec["channel"])
+                            language=rec["language"], timezone=rec["timezone"], channels=rec["channels"])
             session.add(person)
             session.flush()
         changed = _set(person, name=rec["name"], language=rec["language"], timezone=rec["timezone"],
-                       preferred_channel=rec["channel"], active=True)
+                       channels=rec["channels"], active=True)
         if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
             _release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
             person.telegram_user_id = rec["telegram_user_id"]

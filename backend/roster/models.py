@@ -31,13 +31,17 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)       # E.164
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    preferred_channel: Mapped[str] = mapped_column(String(10), default="sms")
+    channels: Mapped[str] = mapped_column(String(60), default="sms")   # in order of preference: "whatsapp,sms"
     language: Mapped[str] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [c for c in self.channels.split(",") if c]
 
 
 class FocalPoint(Base):

@@ -19,7 +19,7 @@ from backend.roster.importer import import_roster
 from backend.roster.models import FocalPoint, Institution, Person
 from tests.conftest import DEMO
 
-ROSTER_HEADER = "institution,institution_name,level,region,name,phone,channel,language,timezone,rank"
+ROSTER_HEADER = "institution,institution_name,level,region,name,phone,channels,language,timezone,rank"
 TABLES = ("institution", "person", "focal_point", "cluster", "recommendation", "recommendation_sdg", "action",
           "action_recommendation")
 IMPORTERS = {"roster": import_roster, "recommendations": import_recommendations, "actions": import_actions}
@@ -109,7 +109,7 @@ def test_demo_roster_loads_institutions_people_and_ranks(db):
                          ("MOH", 2): "Samuel Kiprop", ("NPS", 1): "Joseph Mwangi", ("KSM", 1): "Fatuma Achieng",
                          ("TUR", 1): "Claire Dupont"}
         claire = s.scalar(select(Person).where(Person.name == "Claire Dupont"))
-        assert (claire.phone, claire.language, claire.timezone, claire.preferred_channel, claire.active) == (
+        assert (claire.phone, claire.language, claire.timezone, claire.channels, claire.active) == (
             "+254700000007", "fr", "Africa/Nairobi", "simulator", True)
         assert claire.assignments[0].title == "Coordinatrice régionale"
 
@@ -247,7 +247,7 @@ def test_roster_missing_a_column_is_one_line(db, tmp_path):
     path = write(tmp_path, "roster.csv", header, "MOJ,Ministry of Justice,national,,Amina Yusuf,+254700000001,sms,en,1")
     assert problems(db, "roster", path) == [
         "roster.csv:1: missing column(s) timezone; expected columns: institution, institution_name, level, name, "
-        "phone, language, timezone, rank, region, telegram_user_id, channel, title, active_from, active_to"]
+        "phone, language, timezone, rank, region, telegram_user_id, channels, title, active_from, active_to"]
 
 
 def test_cli_bad_roster_exits_1_and_says_nothing_imported(db, database_url, tmp_path, monkeypatch, capsys):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from backend.app import create_app
 from backend.catalog.importer import import_actions, import_recommendations
 from backend.cli import send_weekly_now
-from backend.pipeline.models import InboxMessage, OutboxMessage
+from backend.pipeline.models import AddressState, InboxMessage, OutboxMessage
 from backend.progress.models import ProgressUpdate
 from backend.roster.importer import import_roster
 from backend.roster.models import Person
@@ -179,11 +179,16 @@ def test_telegram_outage_is_retried_then_delivered(product):
 
 
 def test_bot_blocked_is_a_permanent_failure(product):
-    """A person who blocked the bot is not retried endlessly: the send fails with the reason."""
+    """A person who blocked the bot is not retried endlessly: with no other channel the send
+    fails, saying why, and the address is marked unreachable for later sends."""
     ctx, client, fake = product
     fake.block_chat(AMINA_TG)
     send_weekly_now(ctx)
-    wait_until(lambda: outbox_status(ctx) == [("failed", 1)], message="the send to fail")
+    wait_until(lambda: [s for s, _ in outbox_status(ctx)] == ["failed"], message="the send to fail")
     with ctx.db.transaction() as s:
         row = s.scalar(select(OutboxMessage).where(OutboxMessage.channel == "telegram"))
-        assert row.error.startswith("403")
+        assert row.error.startswith("no channel left: telegram: Forbidden: bot was blocked")
+        assert [step["channel"] for step in row.route] == ["telegram"]
+        state = s.scalar(select(AddressState).where(AddressState.address == str(AMINA_TG)))
+        assert state.unreachable_at is not None
+    assert len([c for c in fake.calls if c[0] == "sendMessage"]) == 1

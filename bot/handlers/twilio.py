@@ -1,0 +1,197 @@
+"""SMS and WhatsApp through Twilio: webhook authentication and parsing, sending, status callbacks.
+
+Every webhook is checked with the library's RequestValidator over the *public* URL (rebuilt from
+the configured base URL, never from what the app sees behind a proxy) and every form field,
+repeated keys included."""
+from __future__ import annotations
+
+import json
+import threading
+from urllib.parse import parse_qsl
+
+import phonenumbers
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.message import (
+    Address,
+    Channel,
+    ContentKind,
+    DeliveryError,
+    DeliveryStatus,
+    InboundMessage,
+    OutboundMessage,
+    StatusUpdate,
+    WebhookRejected,
+)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+TWILIO_API = "https://api.twilio.com"
+# Errors that say something about the address itself: do not retry it, try another channel.
+OPTED_OUT = {"21610"}
+BAD_NUMBER = {"21211", "21612", "21614", "63003"}
+WINDOW_CLOSED = {"63016"}
+STATUSES = {
+    "accepted": DeliveryStatus.QUEUED, "scheduled": DeliveryStatus.QUEUED, "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.QUEUED, "sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ, "undelivered": DeliveryStatus.UNDELIVERED, "failed": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+
+
+class UnknownStatus(Exception):
+    """A status callback with a status this code does not know: to be logged as an error."""
+
+    def __init__(self, provider_id: str, status: str):
+        super().__init__(f"unknown Twilio status {status!r} for {provider_id}")
+        self.provider_id, self.status = provider_id, status
+
+
+class _Form:
+    """Form fields with repeated keys, in the shape RequestValidator reads (`getall`)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter({k for k, _ in self.pairs})
+
+    def getall(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+    def first(self, key: str, default: str = "") -> str:
+        values = self.getall(key)
+        return values[0] if values else default
+
+
+def read_form(body: bytes) -> _Form:
+    try:
+        return _Form(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+    except (UnicodeDecodeError, ValueError):
+        raise WebhookRejected("unreadable form body", status=400) from None
+
+
+def verify(auth_token: str, public_base_url: str, path: str, query: str, form: _Form, signature: str | None) -> None:
+    """Raise WebhookRejected(403) unless Twilio signed exactly this URL and these fields."""
+    if not auth_token:
+        raise WebhookRejected("TWILIO_AUTH_TOKEN is not set: refusing Twilio webhooks", status=403)
+    url = public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
+    if not signature or not RequestValidator(auth_token).validate(url, form, signature):
+        raise WebhookRejected("missing or wrong X-Twilio-Signature", status=403)
+
+
+def _e164(raw: str) -> str:
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        raise WebhookRejected(f"sender {raw!r} is not a phone number", status=400) from None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_inbound(form: _Form, channel: Channel) -> InboundMessage:
+    sid = form.first("MessageSid") or form.first("SmsMessageSid")
+    sender = form.first("From")
+    if not sid or not sender:
+        raise WebhookRejected("not a Twilio message: MessageSid and From are required", status=400)
+    if (channel is Channel.WHATSAPP) != sender.startswith("whatsapp:"):
+        raise WebhookRejected(f"{sender!r} on the {channel.value} route", status=400)
+    body = form.first("Body")
+    media = form.first("NumMedia", "0")
+    # Media or a location without text: we need text. An empty SMS is answered like any text.
+    kind = ContentKind.UNSUPPORTED if not body.strip() and (media != "0" or form.first("Latitude")) else ContentKind.TEXT
+    return InboundMessage(address=Address(channel, _e164(sender.removeprefix("whatsapp:"))), provider_id=sid,
+                          kind=kind, text=body[:4096], sender_name=form.first("ProfileName"))
+
+
+def parse_status(form: _Form) -> StatusUpdate:
+    sid = form.first("MessageSid") or form.first("SmsSid")
+    raw = (form.first("MessageStatus") or form.first("SmsStatus")).lower()
+    if not sid or not raw:
+        raise WebhookRejected("not a Twilio status callback: MessageSid and MessageStatus are required", status=400)
+    if raw not in STATUSES:
+        raise UnknownStatus(sid, raw)
+    channel = Channel.WHATSAPP if form.first("To").startswith("whatsapp:") else Channel.SMS
+    return StatusUpdate(channel=channel, provider_id=sid, status=STATUSES[raw], error_code=form.first("ErrorCode"))
+
+
+def error_kind(code: str) -> str | None:
+    """What a Twilio error code says about the address: opted_out, bad_number, window, or None."""
+    if code in OPTED_OUT:
+        return "opted_out"
+    if code in BAD_NUMBER:
+        return "bad_number"
+    if code in WINDOW_CLOSED:
+        return "window"
+    return None
+
+
+class _HttpClient(TwilioHttpClient):
+    """Sends the library's requests to a configurable API base (tests: a local fake) and keeps
+    the last response's headers per thread, for Retry-After."""
+
+    def __init__(self, base_url: str, timeout: float):
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        self.local = threading.local()
+
+    def request(self, method, url, *args, **kwargs):
+        if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        response = super().request(method, url, *args, **kwargs)
+        self.local.headers = response.headers
+        return response
+
+
+class TwilioSender:
+    def __init__(self, *, account_sid: str, auth_token: str, base_url: str, sms_from: str = "",
+                 messaging_service_sid: str = "", whatsapp_from: str = "", status_callback: str = "",
+                 timeout: float = 10.0):
+        self.http = _HttpClient(base_url, timeout)
+        self.client = Client(account_sid, auth_token, http_client=self.http)
+        self.sms_from, self.service, self.whatsapp_from = sms_from, messaging_service_sid, whatsapp_from
+        self.status_callback = status_callback
+
+    def _params(self, message: OutboundMessage) -> dict:
+        params: dict = {"status_callback": self.status_callback} if self.status_callback else {}
+        if message.address.channel is Channel.WHATSAPP:
+            if not self.whatsapp_from:
+                raise DeliveryError("TWILIO_WHATSAPP_FROM is not set", permanent=True, code="unconfigured")
+            params.update(to=f"whatsapp:{message.address.id}", from_=f"whatsapp:{self.whatsapp_from}")
+        else:
+            params["to"] = message.address.id
+            if self.service:
+                params["messaging_service_sid"] = self.service
+            elif self.sms_from:
+                params["from_"] = self.sms_from
+            else:
+                raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=True, code="unconfigured")
+        if message.template is not None:
+            params.update(content_sid=message.template.content_sid,
+                          content_variables=json.dumps(message.template.variables, ensure_ascii=False))
+        else:
+            params["body"] = message.text
+        return params
+
+    def send(self, message: OutboundMessage) -> str:
+        try:
+            return self.client.messages.create(**self._params(message)).sid
+        except TwilioRestException as exc:
+            raise self._error(exc) from None
+        except (requests.RequestException, TwilioException) as exc:
+            raise DeliveryError(f"Twilio not reachable: {exc}", permanent=False, code="network") from None
+
+    def _error(self, exc: TwilioRestException) -> DeliveryError:
+        code = str(exc.code or exc.status)
+        text = f"Twilio {exc.status} {exc.code}: {exc.msg}"
+        if exc.status == 429 or exc.status >= 500:
+            headers = getattr(self.http.local, "headers", None) or {}
+            retry = headers.get("Retry-After") or headers.get("retry-after")
+            try:
+                retry_after = float(retry) if retry else None
+            except ValueError:
+                retry_after = None
+            return DeliveryError(text, permanent=False, code=code, retry_after=retry_after)
+        return DeliveryError(text, permanent=True, code=code)

@@ -1,0 +1,19 @@
+"""STOP and START: a person may stop every message from the bot at any time, and come back."""
+from __future__ import annotations
+
+from conversations.i18n import T
+from conversations.parse import command
+from conversations.views import Reply
+
+
+def keyword(text: str, language: str) -> str | None:
+    """"stop" or "start" when the whole message is one of their keywords."""
+    return command(text, language, ("stop", "start"))
+
+
+def stopped(language: str) -> Reply:
+    return Reply(T(language)("You will get no more messages from the NMIRF bot. Send START to receive them again."))
+
+
+def started(language: str) -> Reply:
+    return Reply(T(language)("Welcome back: you will get NMIRF messages again. Send HELP for help."))

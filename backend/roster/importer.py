@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.csvfile import ImportFailed, Row, read_rows
+from backend.pipeline.models import ConversationSession
 from backend.roster.models import CHANNELS, LEVELS, FocalPoint, Institution, Person
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
@@ -112,6 +113,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     now = datetime.now(timezone.utc)
+    phones_in_file = {rec["phone"] for _row, rec in checked}
     for _row, rec in checked:
         inst = session.scalar(select(Institution).where(Institution.short_name == rec["short"]))
         if inst is None:
@@ -120,15 +122,15 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             session.flush()
         else:
             _set(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
-        person = session.scalar(select(Person).where(Person.phone == rec["phone"]))
+        person = _person_for(session, rec, phones_in_file)
         created = person is None
         if created:
             person = Person(phone=rec["phone"], created_at=now, active=True, name=rec["name"],
                             language=rec["language"], timezone=rec["timezone"], channels=rec["channels"])
             session.add(person)
             session.flush()
-        changed = _set(person, name=rec["name"], language=rec["language"], timezone=rec["timezone"],
-                       channels=rec["channels"], active=True)
+        changed = _set(person, name=rec["name"], phone=rec["phone"], language=rec["language"],
+                       timezone=rec["timezone"], channels=rec["channels"], active=True)
         if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
             _release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
             person.telegram_user_id = rec["telegram_user_id"]
@@ -145,6 +147,29 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
     return counts
+
+
+def _first_name(name: str) -> str:
+    return (name.split() or [""])[0].casefold()
+
+
+def _person_for(session: Session, rec: dict, phones_in_file: set[str]) -> Person | None:
+    """The existing person this row is about, or None for a new one.
+
+    A person is recognised by phone number and first name. A number now listed under another
+    first name has changed owner: it is taken from the old owner, with their open conversation,
+    so the new owner sees nothing of it. A known full name with a new number, whose old number
+    is gone from the file, is the same person with a new phone."""
+    person = session.scalar(select(Person).where(Person.phone == rec["phone"]))
+    if person is not None and _first_name(person.name) == _first_name(rec["name"]):
+        return person
+    if person is not None:
+        person.phone = None
+        session.execute(delete(ConversationSession).where(ConversationSession.person_id == person.id))
+        session.flush()
+    same_name = [p for p in session.scalars(select(Person).where(func.lower(Person.name) == rec["name"].lower()))
+                 if p.phone is None or p.phone not in phones_in_file]
+    return same_name[0] if len(same_name) == 1 else None
 
 
 def _release_telegram_id(session: Session, telegram_user_id: int, keep: int) -> None:

@@ -133,7 +133,7 @@ def cmd_worker(args) -> int:
     _ctx()
     queues = args.queues.split(",") if args.queues else list(QUEUES)
     worker = SimpleWorker(queues, connection=Redis.from_url(settings.redis_url))
-    worker.work(with_scheduler=False, burst=args.burst)
+    worker.work(with_scheduler=True, burst=args.burst)
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from datetime import timedelta
 from itertools import count
 
 from backend.config import Settings
@@ -33,8 +34,12 @@ class RQDispatcher:
     def enqueue_inbound(self, inbox_id: int) -> None:
         self.queues["inbound"].enqueue(PROCESS, inbox_id, result_ttl=0, failure_ttl=86400)
 
-    def enqueue_send(self, outbox_id: int, priority: int) -> None:
-        self.queues[_send_queue(priority)].enqueue(SEND, outbox_id, result_ttl=0, failure_ttl=86400)
+    def enqueue_send(self, outbox_id: int, priority: int, delay: float = 0.0) -> None:
+        queue = self.queues[_send_queue(priority)]
+        if delay > 0:  # run by the scheduler of a worker (`nmirf worker` starts one)
+            queue.enqueue_in(timedelta(seconds=delay), SEND, outbox_id, result_ttl=0, failure_ttl=86400)
+        else:
+            queue.enqueue(SEND, outbox_id, result_ttl=0, failure_ttl=86400)
 
     def start(self) -> None:
         pass
@@ -57,8 +62,13 @@ class InProcessDispatcher:
     def enqueue_inbound(self, inbox_id: int) -> None:
         self._put(0, PROCESS, inbox_id)
 
-    def enqueue_send(self, outbox_id: int, priority: int) -> None:
-        self._put(1 if priority == 0 else 2, SEND, outbox_id)
+    def enqueue_send(self, outbox_id: int, priority: int, delay: float = 0.0) -> None:
+        if delay > 0:
+            timer = threading.Timer(delay, self._put, (1 if priority == 0 else 2, SEND, outbox_id))
+            timer.daemon = True
+            timer.start()
+        else:
+            self._put(1 if priority == 0 else 2, SEND, outbox_id)
 
     def _put(self, rank: int, func: str, arg: int) -> None:
         self._idle.clear()

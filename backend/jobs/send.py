@@ -14,11 +14,12 @@ our commit: one HTTP round trip per message, at most one duplicate per such cras
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 
 from backend import addresses, routing
 from backend.context import get_context
-from backend.jobs.pacing import Limit, pace
+from backend.jobs.pacing import Limit, PaceLater
 from backend.pipeline.models import OutboxMessage
 from backend.roster.models import Person
 from backend.runner import buttons_of
@@ -28,22 +29,36 @@ from bot.segments import count_segments, fold_to_gsm
 
 log = logging.getLogger(__name__)
 ANSWERS = ("reply", "stop_ack")     # answers go back where the person wrote; they never fail over
+BULK_MAX_WAIT = 0.05                # how far ahead a bulk send may book: replies never queue behind more
 
 
 def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempt, 300))
 
 
-def reservations(settings, message: OutboundMessage, segments: int | None) -> list:
-    channel = message.address.channel
-    if channel is Channel.TELEGRAM:
+def reservations(settings, channel: str, address: str, segments: int | None) -> list:
+    if channel == "telegram":
         return [("telegram", Limit(settings.telegram_rate), 1.0),
-                (f"telegram:{message.address.id}", Limit(settings.telegram_chat_rate), 1.0)]
-    if channel is Channel.SMS:
+                (f"telegram:{address}", Limit(settings.telegram_chat_rate), 1.0)]
+    if channel == "sms":
         return [("sms", Limit(settings.sms_rate), float(segments or 1))]
-    if channel is Channel.WHATSAPP:
+    if channel == "whatsapp":
         return [("whatsapp", Limit(settings.whatsapp_rate), 1.0)]
     return []
+
+
+def _book(ctx, channel: str, address: str, segments: int | None, bulk: bool) -> float | None:
+    """Reserve this message's slot under its channel's limits: the seconds to wait, or None when
+    a bulk message would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the
+    worker takes another job, maybe for a channel with room)."""
+    slots = reservations(ctx.settings, channel, address, segments)
+    if not slots:
+        return 0.0
+    try:
+        return ctx.pacer.reserve_many(slots, max_wait=BULK_MAX_WAIT if bulk else None)
+    except PaceLater as later:
+        time.sleep(min(later.wait, BULK_MAX_WAIT))  # no busy loop when only this channel is left
+        return None
 
 
 def _sms_text(settings, text: str) -> str:
@@ -83,23 +98,35 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
                            buttons=buttons_of(row), template=template)
 
 
+def _due(row: OutboxMessage, now: datetime) -> bool:
+    return row.status in ("queued", "sending") and addresses.aware(row.next_attempt_at) <= now + timedelta(seconds=1)
+
+
 def send_outbound(outbox_id: int) -> str:
     ctx = get_context()
     now = datetime.now(timezone.utc)
+    with ctx.db.transaction() as session:  # a look first, without a row lock: is it due, which channel?
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or not _due(row, now):
+            return row.status if row else "missing"
+        planned = (row.channel, row.address)
+        text = _sms_text(ctx.settings, row.text) if row.channel == "sms" else row.text
+        wait = _book(ctx, *planned, count_segments(text).segments, bulk=row.priority > 0)
+        if wait is None:
+            ctx.dispatcher.enqueue_send(outbox_id, row.priority)
+            return "deferred"
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, outbox_id, with_for_update=True)
-        if row is None:
-            return "missing"
-        due = addresses.aware(row.next_attempt_at)
-        if row.status not in ("queued", "sending") or due > now + timedelta(seconds=1):
+        if not _due(row, now):
             return row.status
         message = _lease(session, ctx, row, now)
         if message is None:
             return row.status
         attempts, segments = row.attempts, row.segments
-    slots = reservations(ctx.settings, message, segments)
-    if slots:
-        pace(ctx.pacer, slots)
+    if (message.address.channel.value, message.address.id) != planned:  # routing chose another channel
+        wait = _book(ctx, message.address.channel.value, message.address.id, segments, bulk=False)
+    if wait:
+        time.sleep(wait)
     sender = ctx.senders[message.address.channel.value]
     error: DeliveryError | None = None
     try:
@@ -116,9 +143,9 @@ def send_outbound(outbox_id: int) -> str:
             row.status, row.provider_id, row.sent_at, row.error = "sent", provider_id, done, None
             return "sent"
         status = record_failure(session, ctx, row, error, attempts, done)
-        requeue = (row.id, row.priority) if status == "queued" and row.next_attempt_at <= done else None
-    if requeue:
-        ctx.dispatcher.enqueue_send(*requeue)
+        delay = (row.next_attempt_at - done).total_seconds() if status == "queued" else None
+    if delay is not None:  # the retry (or the next channel); the sweep is the safety net
+        ctx.dispatcher.enqueue_send(outbox_id, row.priority, delay=max(0.0, delay))
     return status
 
 

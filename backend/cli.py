@@ -67,9 +67,9 @@ def send_weekly_now(ctx, phone: str | None = None) -> dict:
                 raise SystemExit(f"{phone}: nobody in the roster has this phone number")
         report = send_weekly(session, now=now, timeout=timedelta(hours=ctx.settings.session_timeout_hours),
                              settings=ctx.settings, configured=ctx.configured, person=person)
-        queued = [(row.id, row.priority) for row in report["queued"]]
-    for outbox_id, priority in queued:
-        ctx.dispatcher.enqueue_send(outbox_id, priority)
+        queued = [(row.id, row.priority, row.channel) for row in report["queued"]]
+    for outbox_id, priority, channel in queued:
+        ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
     return report
 
 
@@ -102,6 +102,28 @@ def cmd_progress_list(args) -> int:
     return 0
 
 
+def cmd_messages_list(args) -> int:
+    """What went out, on which channel, and why anything failed or moved to another channel."""
+    from sqlalchemy import select
+
+    from backend.pipeline.models import OutboxMessage
+
+    ctx = _ctx()
+    with ctx.db.transaction() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(args.limit)
+        if args.status:
+            query = query.where(OutboxMessage.status == args.status)
+        rows = session.scalars(query).all()
+        if not rows:
+            print("no messages")
+        for r in rows:
+            tried = " ".join(f"[{step['channel']}: {step['error']}]" for step in r.route or [])
+            cost = f" {r.segments} seg" if r.segments else ""
+            print(f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} {r.kind:<13} {r.channel}:{r.address} {r.status}{cost}"
+                  + (f" - {r.error}" if r.error and r.status == "failed" else "") + (f" tried {tried}" if tried else ""))
+    return 0
+
+
 def serve(host: str, port: int, *, quiet: bool = False):
     """Start the web app; with no REDIS_URL it also runs jobs and the sweep in this process."""
     import uvicorn
@@ -121,18 +143,14 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from rq import SimpleWorker
-    from redis import Redis
-
-    from backend.jobs.queue import QUEUES
+    from backend.jobs.queue import make_worker
 
     settings = get_settings()
     if not settings.redis_url:
         print("REDIS_URL is not set: without Redis, `nmirf serve` runs the jobs itself", file=sys.stderr)
         return 2
     _ctx()
-    queues = args.queues.split(",") if args.queues else list(QUEUES)
-    worker = SimpleWorker(queues, connection=Redis.from_url(settings.redis_url))
+    worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
     worker.work(with_scheduler=True, burst=args.burst)
     return 0
 
@@ -229,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--limit", type=int, default=50)
     lst.set_defaults(func=cmd_progress_list)
 
+    msgs = sub.add_parser("messages", help="outbound messages").add_subparsers(dest="action", required=True)
+    ml = msgs.add_parser("list", help="latest outbound messages, their channel, status and failures")
+    ml.add_argument("--status", choices=("queued", "sending", "sent", "delivered", "failed"))
+    ml.add_argument("--limit", type=int, default=50)
+    ml.set_defaults(func=cmd_messages_list)
+
     for name, func, text in (("serve", cmd_serve, "run the web server (and jobs, without Redis)"),
                              ("demo", cmd_demo, "demo: data, server, and a chat as a demo focal point")):
         s = sub.add_parser(name, help=text)
@@ -240,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("worker", help="run an RQ worker (needs REDIS_URL)")
     w.add_argument("--burst", action="store_true", help="stop when the queues are empty")
-    w.add_argument("--queues", help="comma-separated queues to serve (default: " + ",".join(("inbound", "send-reply", "send-bulk")) + ")")
+    w.add_argument("--queues", help="comma-separated queues to serve (default: all: inbound, send-reply, send-bulk-<channel>)")
     w.set_defaults(func=cmd_worker)
 
     sw = sub.add_parser("sweep", help="re-enqueue unfinished work")

@@ -13,6 +13,7 @@ from backend.pipeline.models import InboxMessage, OutboxMessage
 from backend.progress import service as progress
 from backend.roster import service as roster
 from backend.roster.models import Person
+from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
 from conversations.views import NoteAdded, Outcome, ProgressReported, Reply
@@ -66,12 +67,12 @@ class Runner:
         self.session.flush()
 
     def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:
-        """STOP / START, whoever sends them. On SMS Twilio answers STOP itself (and would refuse
-        our answer), so we answer only START there."""
+        """STOP / START, whoever sends them. On SMS Twilio answers its own English stop words (and
+        would refuse our answer), so we answer those only on other channels."""
         word = subscription.keyword(row.text, language)
         if word == "stop":
             addresses.opt_out(self.session, channel=row.channel, address=row.address, now=now)
-            if row.channel != "sms":
+            if not (row.channel == "sms" and row.text.strip().lower() in TWILIO_OPT_OUT_WORDS):
                 self._reply(row, [subscription.stopped(language)], now, row.person_id, kind="stop_ack")
         elif word == "start":
             addresses.opt_in(self.session, channel=row.channel, address=row.address)

@@ -95,7 +95,7 @@ async def twilio_status(request: Request, ctx: Context = Depends(context)):
 def _status(ctx: Context, update) -> None:
     with ctx.db.transaction() as session:
         row = delivery.apply_status(session, update, datetime.now(timezone.utc))
-        again = (row.id, row.priority) if row is not None else None
+        again = (row.id, row.priority, row.channel) if row is not None else None
     if again:
         ctx.dispatcher.enqueue_send(*again)
 

@@ -43,4 +43,5 @@ def start_weekly(person: PersonView, state: dict | None, now: datetime, timeout:
 
 
 def unsupported(language: str) -> Reply:
-    return Reply(T(language)("Please reply with text; I cannot read stickers, photos, voice or locations."))
+    t = T(language)
+    return Reply(t("Please reply with text; I cannot read stickers, photos, voice or locations."))

@@ -16,9 +16,15 @@ from functools import lru_cache
 
 from conversations.i18n import LOCALES_DIR, available_languages
 
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Other digit forms, the Arabic decimal and thousands separators and question mark: one
+# character for one character, so that positions stay those of the original text.
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬؟", "01234567890123456789.,?")
+# Arabic short vowels, shadda, sukun and the stretching tatweel may sit inside a word: they are
+# part of the word, and dropped from what is matched.
+MARKS = "\u064b-\u065f\u0670\u0640"
+STRIP_MARKS = re.compile(f"[{MARKS}]")
 STATUS_MEANINGS = ("completed", "in_progress", "not_started", "blocked")
-TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|\?", re.UNICODE)
+TOKEN = re.compile(rf"\d+(?:[.,]\d+)?|(?:[^\W\d_]|[{MARKS}])+|\?", re.UNICODE)
 
 
 def normalise(text: str) -> str:
@@ -44,7 +50,7 @@ def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
                 continue
             meaning, words = line.split(":", 1)
             for phrase in words.split(","):
-                tokens = tuple(TOKEN.findall(normalise(phrase.strip())))
+                tokens = tuple(tok.text for tok in _tokens(normalise(phrase.strip())))
                 if tokens:
                     table.setdefault(meaning.strip(), []).append(tokens)
     return {k: tuple(v) for k, v in table.items()}
@@ -90,7 +96,8 @@ class _Tok:
 
 
 def _tokens(norm: str) -> list[_Tok]:
-    return [_Tok(m.group(), m.start(), m.end()) for m in TOKEN.finditer(norm)]
+    tokens = (_Tok(STRIP_MARKS.sub("", m.group()), m.start(), m.end()) for m in TOKEN.finditer(norm))
+    return [tok for tok in tokens if tok.text]
 
 
 def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> tuple[str, int] | None:
@@ -152,7 +159,7 @@ def _figure(text: str) -> Decimal | None:
 
 
 def _note(original: str, start: int, end: int) -> str:
-    return original[start:end].strip(" \t\r\n,;:-.").strip()
+    return original[start:end].strip(" \t\r\n,;:-.،؛" + "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640").strip()
 
 
 def parse_statuses(text: str, language: str) -> list[StatusItem]:

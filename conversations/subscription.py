@@ -12,8 +12,10 @@ def keyword(text: str, language: str) -> str | None:
 
 
 def stopped(language: str) -> Reply:
-    return Reply(T(language)("You will get no more messages from the NMIRF bot. Send START to receive them again."))
+    t = T(language)
+    return Reply(t("You will get no more messages from the NMIRF bot. Send START to receive them again."))
 
 
 def started(language: str) -> Reply:
-    return Reply(T(language)("Welcome back: you will get NMIRF messages again. Send HELP for help."))
+    t = T(language)
+    return Reply(t("Welcome back: you will get NMIRF messages again. Send HELP for help."))

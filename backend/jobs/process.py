@@ -46,12 +46,12 @@ def process_inbound(inbox_id: int) -> None:
                 item.status = "done"
                 item.attempts += 1
                 item.processed_at = now
-            sends = [(o.id, o.priority) for o in runner.outbox]
+            sends = [(o.id, o.priority, o.channel) for o in runner.outbox]
     except Exception as exc:
         _record_failure(inbox_id, exc)
         raise
-    for outbox_id, priority in sends:
-        ctx.dispatcher.enqueue_send(outbox_id, priority)
+    for outbox_id, priority, channel in sends:
+        ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
 
 
 def _record_failure(inbox_id: int, exc: Exception) -> None:

@@ -14,13 +14,19 @@ from backend.config import Settings
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("inbound", "send-reply", "send-bulk")  # a worker serves them in this order
+BULK_CHANNELS = ("telegram", "sms", "whatsapp", "simulator")
+# Handling what people send, and answering them, always comes first; the bulk queues (one per
+# channel, so that a channel waiting for its rate limit does not hold up the others) take turns.
+PRIORITY_QUEUES = ("inbound", "send-reply")
+QUEUES = PRIORITY_QUEUES + tuple(f"send-bulk-{c}" for c in BULK_CHANNELS)
 PROCESS = "backend.jobs.process.process_inbound"
 SEND = "backend.jobs.send.send_outbound"
 
 
-def _send_queue(priority: int) -> str:
-    return "send-reply" if priority == 0 else "send-bulk"
+def _send_queue(priority: int, channel: str) -> str:
+    if priority == 0:
+        return "send-reply"
+    return f"send-bulk-{channel}" if channel in BULK_CHANNELS else "send-bulk-sms"
 
 
 class RQDispatcher:
@@ -34,12 +40,13 @@ class RQDispatcher:
     def enqueue_inbound(self, inbox_id: int) -> None:
         self.queues["inbound"].enqueue(PROCESS, inbox_id, result_ttl=0, failure_ttl=86400)
 
-    def enqueue_send(self, outbox_id: int, priority: int, delay: float = 0.0) -> None:
-        queue = self.queues[_send_queue(priority)]
+    def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
+        queue = self.queues[_send_queue(priority, channel)]
+        args = (SEND, outbox_id, channel, priority > 0)
         if delay > 0:  # run by the scheduler of a worker (`nmirf worker` starts one)
-            queue.enqueue_in(timedelta(seconds=delay), SEND, outbox_id, result_ttl=0, failure_ttl=86400)
+            queue.enqueue_in(timedelta(seconds=delay), *args, result_ttl=0, failure_ttl=86400)
         else:
-            queue.enqueue(SEND, outbox_id, result_ttl=0, failure_ttl=86400)
+            queue.enqueue(*args, result_ttl=0, failure_ttl=86400)
 
     def start(self) -> None:
         pass
@@ -60,19 +67,20 @@ class InProcessDispatcher:
         self._idle.set()
 
     def enqueue_inbound(self, inbox_id: int) -> None:
-        self._put(0, PROCESS, inbox_id)
+        self._put(0, PROCESS, (inbox_id,))
 
-    def enqueue_send(self, outbox_id: int, priority: int, delay: float = 0.0) -> None:
+    def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
+        args = (1 if priority == 0 else 2, SEND, (outbox_id, channel, priority > 0))
         if delay > 0:
-            timer = threading.Timer(delay, self._put, (1 if priority == 0 else 2, SEND, outbox_id))
+            timer = threading.Timer(delay, self._put, args)
             timer.daemon = True
             timer.start()
         else:
-            self._put(1 if priority == 0 else 2, SEND, outbox_id)
+            self._put(*args)
 
-    def _put(self, rank: int, func: str, arg: int) -> None:
+    def _put(self, rank: int, func: str, args: tuple) -> None:
         self._idle.clear()
-        self._queue.put((rank, next(self._seq), func, arg))
+        self._queue.put((rank, next(self._seq), func, args))
 
     def start(self) -> None:
         if self._thread is None:
@@ -94,15 +102,32 @@ class InProcessDispatcher:
 
         funcs = {PROCESS: process_inbound, SEND: send_outbound}
         while True:
-            _rank, _seq, func, arg = self._queue.get()
+            _rank, _seq, func, args = self._queue.get()
             if func is None:
                 return
             try:
-                funcs[func](arg)
+                funcs[func](*args)
             except Exception:  # noqa: BLE001 - the row stays unfinished; the sweep retries it
-                log.exception("job %s(%s) failed", func, arg)
+                log.exception("job %s%s failed", func, args)
             if self._queue.empty():
                 self._idle.set()
+
+
+def make_worker(redis_url: str, queues: list[str] | None = None):
+    """An RQ worker (no fork per job) serving `queues` with the priority rules above."""
+    from redis import Redis
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def reorder_queues(self, reference_queue):
+            fixed = [q for q in self._ordered_queues if q.name in PRIORITY_QUEUES]
+            turns = [q for q in self._ordered_queues if q.name not in PRIORITY_QUEUES]
+            if reference_queue in turns:
+                at = turns.index(reference_queue)
+                turns = turns[at + 1:] + turns[:at + 1]
+            self._ordered_queues = fixed + turns
+
+    return Worker(list(queues or QUEUES), connection=Redis.from_url(redis_url))
 
 
 def make_dispatcher(settings: Settings):

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from backend import addresses, routing
 from backend.context import get_context
 from backend.jobs.pacing import Limit, PaceLater
+from backend.jobs.queue import BULK_CHANNELS
 from backend.pipeline.models import OutboxMessage
 from backend.roster.models import Person
 from backend.runner import buttons_of
@@ -30,35 +31,48 @@ from bot.segments import count_segments, fold_to_gsm
 log = logging.getLogger(__name__)
 ANSWERS = ("reply", "stop_ack")     # answers go back where the person wrote; they never fail over
 BULK_MAX_WAIT = 0.05                # how far ahead a bulk send may book: replies never queue behind more
+_deferred_in_a_row = 0              # this process's bulk sends put back one after another
 
 
 def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempt, 300))
 
 
+def _limit(settings, channel: str) -> Limit | None:
+    rate = {"telegram": settings.telegram_rate, "sms": settings.sms_rate, "whatsapp": settings.whatsapp_rate}.get(channel)
+    return Limit(rate) if rate else None
+
+
 def reservations(settings, channel: str, address: str, segments: int | None) -> list:
+    """(key, limit, cost) for one message: the channel's limit (SMS counted in segments), and
+    on Telegram the per-chat limit too."""
+    limit = _limit(settings, channel)
+    if limit is None:
+        return []
+    slots = [(channel, limit, float(segments or 1) if channel == "sms" else 1.0)]
     if channel == "telegram":
-        return [("telegram", Limit(settings.telegram_rate), 1.0),
-                (f"telegram:{address}", Limit(settings.telegram_chat_rate), 1.0)]
-    if channel == "sms":
-        return [("sms", Limit(settings.sms_rate), float(segments or 1))]
-    if channel == "whatsapp":
-        return [("whatsapp", Limit(settings.whatsapp_rate), 1.0)]
-    return []
+        slots.append((f"telegram:{address}", Limit(settings.telegram_chat_rate), 1.0))
+    return slots
 
 
-def _book(ctx, channel: str, address: str, segments: int | None, bulk: bool) -> float | None:
-    """Reserve this message's slot under its channel's limits: the seconds to wait, or None when
-    a bulk message would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the
-    worker takes another job, maybe for a channel with room)."""
-    slots = reservations(ctx.settings, channel, address, segments)
-    if not slots:
+def _book(ctx, slots: list, bulk: bool) -> float | None:
+    """Reserve slots under the channels' limits: the seconds to wait, or None when a bulk message
+    would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the worker takes
+    another job, maybe for a channel with room)."""
+    if not slots or slots[0][1] is None:
         return 0.0
+    global _deferred_in_a_row
     try:
-        return ctx.pacer.reserve_many(slots, max_wait=BULK_MAX_WAIT if bulk else None)
+        wait = ctx.pacer.reserve_many(slots, max_wait=BULK_MAX_WAIT if bulk else None)
     except PaceLater as later:
-        time.sleep(min(later.wait, BULK_MAX_WAIT))  # no busy loop when only this channel is left
+        # Jobs of other channels may be next in the queues: go on at once. Only when this worker
+        # has gone round every channel without finding room does it pause, not to spin.
+        _deferred_in_a_row += 1
+        if _deferred_in_a_row >= len(BULK_CHANNELS):
+            time.sleep(min(later.wait, BULK_MAX_WAIT))
         return None
+    _deferred_in_a_row = 0
+    return wait
 
 
 def _sms_text(settings, text: str) -> str:
@@ -102,30 +116,32 @@ def _due(row: OutboxMessage, now: datetime) -> bool:
     return row.status in ("queued", "sending") and addresses.aware(row.next_attempt_at) <= now + timedelta(seconds=1)
 
 
-def send_outbound(outbox_id: int) -> str:
+def send_outbound(outbox_id: int, channel: str = "", bulk: bool = False) -> str:
+    """`channel` and `bulk` are hints from the queue (the row decides): with them a bulk send
+    whose channel has no slot yet goes back in the queue before touching the database."""
     ctx = get_context()
-    now = datetime.now(timezone.utc)
-    with ctx.db.transaction() as session:  # a look first, without a row lock: is it due, which channel?
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None or not _due(row, now):
-            return row.status if row else "missing"
-        planned = (row.channel, row.address)
-        text = _sms_text(ctx.settings, row.text) if row.channel == "sms" else row.text
-        wait = _book(ctx, *planned, count_segments(text).segments, bulk=row.priority > 0)
+    slot_at = time.monotonic()
+    if bulk and channel:
+        wait = _book(ctx, [(channel, _limit(ctx.settings, channel), 1.0)], bulk=True)
         if wait is None:
-            ctx.dispatcher.enqueue_send(outbox_id, row.priority)
+            ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
             return "deferred"
+        slot_at += wait
+    now = datetime.now(timezone.utc)
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, outbox_id, with_for_update=True)
-        if not _due(row, now):
-            return row.status
+        if row is None or not _due(row, now):
+            return row.status if row else "missing"
         message = _lease(session, ctx, row, now)
         if message is None:
             return row.status
         attempts, segments = row.attempts, row.segments
-    if (message.address.channel.value, message.address.id) != planned:  # routing chose another channel
-        wait = _book(ctx, message.address.channel.value, message.address.id, segments, bulk=False)
-    if wait:
+    slots = reservations(ctx.settings, message.address.channel.value, message.address.id, segments)
+    if bulk and slots and slots[0][0] == channel:  # one unit of the channel's limit is booked already
+        key, limit, cost = slots[0]
+        slots = ([(key, limit, cost - 1.0)] if cost > 1 else []) + slots[1:]
+    wait = max(_book(ctx, slots, bulk=False) if slots else 0.0, slot_at - time.monotonic())
+    if wait > 0:
         time.sleep(wait)
     sender = ctx.senders[message.address.channel.value]
     error: DeliveryError | None = None
@@ -145,7 +161,7 @@ def send_outbound(outbox_id: int) -> str:
         status = record_failure(session, ctx, row, error, attempts, done)
         delay = (row.next_attempt_at - done).total_seconds() if status == "queued" else None
     if delay is not None:  # the retry (or the next channel); the sweep is the safety net
-        ctx.dispatcher.enqueue_send(outbox_id, row.priority, delay=max(0.0, delay))
+        ctx.dispatcher.enqueue_send(outbox_id, row.priority, row.channel, delay=max(0.0, delay))
     return status
 
 

@@ -17,7 +17,7 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
             select(InboxMessage.id).where(InboxMessage.status == "new", InboxMessage.received_at <= stale)
             .order_by(InboxMessage.id).limit(limit)).all()
         outbox = session.execute(
-            select(OutboxMessage.id, OutboxMessage.priority).where(
+            select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.channel).where(
                 OutboxMessage.status.in_(("queued", "sending")),
                 OutboxMessage.next_attempt_at <= now,
                 # a fresh row was enqueued by whoever created it; leave it that moment
@@ -25,6 +25,6 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
             ).order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)).all()
     for inbox_id in inbox:
         ctx.dispatcher.enqueue_inbound(inbox_id)
-    for outbox_id, priority in outbox:
-        ctx.dispatcher.enqueue_send(outbox_id, priority)
+    for outbox_id, priority, channel in outbox:
+        ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
     return {"inbound": len(inbox), "outbound": len(outbox)}

@@ -29,6 +29,8 @@ from bot.message import (
 )
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+# Keywords Twilio itself answers (and acts on) on long codes; other words are ours to answer.
+TWILIO_OPT_OUT_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 TWILIO_API = "https://api.twilio.com"
 # Errors that say something about the address itself: do not retry it, try another channel.
 OPTED_OUT = {"21610"}

@@ -242,3 +242,22 @@ def test_sms_text_is_folded_to_gsm7_and_segments_recorded(product):
     settled(ctx, 1)
     assert twilio.messages[0]["body"] == 'It\'s "done" - thanks'
     assert rows(ctx)[0].segments == 1
+
+
+def test_messages_list_shows_the_secretariat_where_each_message_went(product, monkeypatch, capsys):
+    """`nmirf messages list` says which channel carried a message and why others were skipped."""
+    from backend.cli import main
+    from backend.config import get_settings
+
+    ctx, _client, telegram, _twilio = product
+    telegram.block_chat(AMINA_TG)
+    send_weekly_now(ctx, AMINA)
+    settled(ctx, 1)
+    monkeypatch.setenv("DATABASE_URL", ctx.settings.database_url)
+    get_settings.cache_clear()
+    try:
+        assert main(["messages", "list"]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert f"weekly_prompt sms:{AMINA} sent 2 seg tried [telegram: Forbidden: bot was blocked by the user]" in out

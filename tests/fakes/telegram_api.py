@@ -321,6 +321,7 @@ class FakeTelegramAPI:
                     "reply_markup": markup,
                     "message_id": message_id,
                     "params": params,
+                    "at": time.monotonic(),
                 }
             )
             self._cond.notify_all()

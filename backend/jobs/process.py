@@ -20,6 +20,13 @@ MAX_ATTEMPTS = 5
 
 def process_inbound(inbox_id: int) -> None:
     ctx = get_context()
+    try:
+        _process(ctx, inbox_id)
+    finally:  # handled, failed or set aside: no job of ours waits for it now (the sweep may retry it)
+        ctx.dispatcher.finished("inbound", inbox_id)
+
+
+def _process(ctx, inbox_id: int) -> None:
     now = datetime.now(timezone.utc)
     try:
         with ctx.db.transaction() as session:

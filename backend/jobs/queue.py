@@ -29,7 +29,14 @@ def _send_queue(priority: int, channel: str) -> str:
     return f"send-bulk-{channel}" if channel in BULK_CHANNELS else "send-bulk-sms"
 
 
+PENDING = "nmirf:pending:{}"  # ids whose job is in a queue (or scheduled): the sweep leaves them be
+
+
 class RQDispatcher:
+    """Jobs on Redis through RQ. Beside the queues, a set per kind holds the ids whose job is
+    waiting, so the sweep re-enqueues only what Redis lost, not what is merely far down a long
+    queue. The set lives and dies with the queues."""
+
     def __init__(self, redis_url: str):
         from redis import Redis
         from rq import Queue
@@ -38,15 +45,23 @@ class RQDispatcher:
         self.queues = {name: Queue(name, connection=self.redis) for name in QUEUES}
 
     def enqueue_inbound(self, inbox_id: int) -> None:
+        self.redis.sadd(PENDING.format("inbound"), inbox_id)
         self.queues["inbound"].enqueue(PROCESS, inbox_id, result_ttl=0, failure_ttl=86400)
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
         queue = self.queues[_send_queue(priority, channel)]
         args = (SEND, outbox_id, channel, priority > 0)
+        self.redis.sadd(PENDING.format("send"), outbox_id)
         if delay > 0:  # run by the scheduler of a worker (`nmirf worker` starts one)
             queue.enqueue_in(timedelta(seconds=delay), *args, result_ttl=0, failure_ttl=86400)
         else:
             queue.enqueue(*args, result_ttl=0, failure_ttl=86400)
+
+    def finished(self, kind: str, item_id: int) -> None:
+        self.redis.srem(PENDING.format(kind), item_id)
+
+    def pending(self, kind: str) -> set[int]:
+        return {int(x) for x in self.redis.smembers(PENDING.format(kind))}
 
     def start(self) -> None:
         pass
@@ -65,12 +80,26 @@ class InProcessDispatcher:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
+        self._pending: dict[str, set[int]] = {"inbound": set(), "send": set()}
+        self._lock = threading.Lock()
 
     def enqueue_inbound(self, inbox_id: int) -> None:
+        with self._lock:
+            self._pending["inbound"].add(inbox_id)
         self._put(0, PROCESS, (inbox_id,))
+
+    def finished(self, kind: str, item_id: int) -> None:
+        with self._lock:
+            self._pending[kind].discard(item_id)
+
+    def pending(self, kind: str) -> set[int]:
+        with self._lock:
+            return set(self._pending[kind])
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
         args = (1 if priority == 0 else 2, SEND, (outbox_id, channel, priority > 0))
+        with self._lock:
+            self._pending["send"].add(outbox_id)
         if delay > 0:
             timer = threading.Timer(delay, self._put, args)
             timer.daemon = True

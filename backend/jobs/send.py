@@ -120,6 +120,16 @@ def send_outbound(outbox_id: int, channel: str = "", bulk: bool = False) -> str:
     """`channel` and `bulk` are hints from the queue (the row decides): with them a bulk send
     whose channel has no slot yet goes back in the queue before touching the database."""
     ctx = get_context()
+    status = "crashed"
+    try:
+        status = _send(ctx, outbox_id, channel, bulk)
+        return status
+    finally:
+        if status not in ("deferred", "queued", "sending"):  # no job of ours waits for this row now
+            ctx.dispatcher.finished("send", outbox_id)
+
+
+def _send(ctx, outbox_id: int, channel: str, bulk: bool) -> str:
     slot_at = time.monotonic()
     if bulk and channel:
         wait = _book(ctx, [(channel, _limit(ctx.settings, channel), 1.0)], bulk=True)

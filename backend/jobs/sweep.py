@@ -6,23 +6,33 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from backend.addresses import aware
 from backend.context import Context
 from backend.pipeline.models import InboxMessage, OutboxMessage
 
 
 def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
-    stale = now - timedelta(seconds=ctx.settings.stale_after_seconds)
+    """Re-enqueue what no queue holds any more: rows whose job Redis lost (or never got), sends
+    whose lease ended (their worker died). A row whose job is still waiting in a queue is left
+    alone, however long the queue, unless it has waited ten times STALE_AFTER_SECONDS (a job
+    lost while its id stayed marked)."""
+    grace = timedelta(seconds=ctx.settings.stale_after_seconds)
+    stale, lost = now - grace, now - 10 * grace
+    waiting_in, waiting_out = ctx.dispatcher.pending("inbound"), ctx.dispatcher.pending("send")
     with ctx.db.transaction() as session:
-        inbox = session.scalars(
-            select(InboxMessage.id).where(InboxMessage.status == "new", InboxMessage.received_at <= stale)
-            .order_by(InboxMessage.id).limit(limit)).all()
-        outbox = session.execute(
-            select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.channel).where(
+        inbox = [row_id for row_id, received in session.execute(
+            select(InboxMessage.id, InboxMessage.received_at).where(
+                InboxMessage.status == "new", InboxMessage.received_at <= stale).order_by(InboxMessage.id))
+            if row_id not in waiting_in or aware(received) <= lost][:limit]
+        outbox = [(row_id, priority, channel) for row_id, priority, channel, status, due in session.execute(
+            select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.channel, OutboxMessage.status,
+                   OutboxMessage.next_attempt_at).where(
                 OutboxMessage.status.in_(("queued", "sending")),
                 OutboxMessage.next_attempt_at <= now,
                 # a fresh row was enqueued by whoever created it; leave it that moment
                 or_(OutboxMessage.attempts > 0, OutboxMessage.created_at <= stale),
-            ).order_by(OutboxMessage.priority, OutboxMessage.id).limit(limit)).all()
+            ).order_by(OutboxMessage.priority, OutboxMessage.id))
+            if status == "sending" or row_id not in waiting_out or aware(due) <= lost][:limit]
     for inbox_id in inbox:
         ctx.dispatcher.enqueue_inbound(inbox_id)
     for outbox_id, priority, channel in outbox:

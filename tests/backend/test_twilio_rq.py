@@ -62,7 +62,7 @@ def run(settings, env, tmp_path, roster=None, act=None):
             with TestClient(create_app(ctx, run_jobs=False)):
                 act(ctx)
                 wait_until(lambda: all(r.status not in ("queued", "sending") for r in rows(ctx)), timeout=60,
-                           message="everything sent")
+                           message=f"everything sent, not {[(r.id, r.status, r.attempts) for r in rows(ctx) if r.status != 'sent']}")
                 return rows(ctx)
         finally:
             for w in workers:
@@ -114,7 +114,8 @@ def test_sms_rate_holds_across_both_workers(world):
     assert [r.status for r in result if r.kind == "agenda"] == ["sent"] * MANY
     times = sorted(m["at"] for m in twilio.messages)
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    rate = (MANY - 1) / (times[-1] - times[0])
+    # (each worker's first send also opens its connection: measure from the third on)
+    rate = (MANY - 3) / (times[-1] - times[2])
     # Slots are booked exactly 1/8 s apart; what reaches the provider may jitter by a few ms,
     # which can put one more in a window that starts on a late message.
     assert busiest <= 8 + 1, f"{busiest} SMS in one second"

@@ -93,6 +93,8 @@ def check() -> list[str]:
             if not all(strings):
                 problems.append(f"{lang}: untranslated {ids[0]!r}")
                 continue
+            if lang != "en" and any(text == ids[min(i, len(ids) - 1)] and len(text) > 15 for i, text in enumerate(strings)):
+                problems.append(f"{lang}: still in English: {ids[0]!r}")
             fields = set(re.findall(r"{(\w+)}", ids[-1]))
             for s in strings:
                 if set(re.findall(r"{(\w+)}", s)) - fields - {"count"}:

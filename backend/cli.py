@@ -219,6 +219,11 @@ def cmd_i18n(args) -> int:
     if args.action == "update":
         print("\n".join(catalogs.update()))
         return 0
+    if args.action == "segments":
+        from backend.segments_table import render
+
+        print(render())
+        return 0
     problems = catalogs.check()
     print("\n".join(problems) if problems else "catalogues complete")
     return 1 if problems else 0
@@ -276,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     tg.set_defaults(func=cmd_telegram)
 
     i18n = sub.add_parser("i18n", help="translation catalogues")
-    i18n.add_argument("action", choices=("update", "check"))
+    i18n.add_argument("action", choices=("update", "check", "segments"))
     i18n.set_defaults(func=cmd_i18n)
 
     ch = sub.add_parser("chat", help="talk to a running server through the simulator channel")

@@ -16,7 +16,7 @@ from backend.roster.models import Person
 from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
-from conversations.views import NoteAdded, Outcome, ProgressReported, Reply
+from conversations.views import LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
 
 
 class Runner:
@@ -64,6 +64,8 @@ class Runner:
             elif isinstance(event, NoteAdded):
                 progress.add_note(self.session, action_ids=event.action_ids, person_id=person.id,
                                   period=event.period, note=event.note)
+            elif isinstance(event, LanguageChanged):
+                person.language = event.language
         self.session.flush()
 
     def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:

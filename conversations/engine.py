@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conversations import weekly
+from conversations import commands, weekly
 from conversations.i18n import T
 from conversations.parse import command
 from conversations.views import Outcome, PersonView, Reply
@@ -26,6 +26,12 @@ def handle_text(person: PersonView, state: dict | None, text: str, now: datetime
     if command(text, person.language, ("help",)) == "help":
         body = flow.help_text(person, state) if flow else _menu(t, person)
         return Outcome(state=state, replies=[Reply(body)])
+    if commands.is_status(text, person.language):
+        return Outcome(state=state, replies=[commands.status(person, state)])
+    changed = commands.language(person, text)
+    if changed is not None:
+        changed.state = state
+        return changed
     if flow:
         return flow.handle(person, state, text, now)
     return Outcome(state=None, replies=[Reply(_menu(t, person))])

@@ -56,7 +56,14 @@ class NoteAdded:
     note: str
 
 
-Event = ProgressReported | NoteAdded
+@dataclass(frozen=True)
+class LanguageChanged:
+    """The person chose another language (LANG)."""
+
+    language: str
+
+
+Event = ProgressReported | NoteAdded | LanguageChanged
 
 
 @dataclass

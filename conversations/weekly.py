@@ -22,7 +22,7 @@ def status_label(t: T, status: str) -> str:
     }[status]
 
 
-def _short(title: str) -> str:
+def short_title(title: str) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3].rstrip() + "..."
 
 
@@ -42,7 +42,7 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> 
     t = T(person.language)
     period = iso_period(now)
     lines = [t("{name}, weekly update {period}:", name=person.name.split()[0], period=period)]
-    lines += [f"{n} {_short(a.title)}" for n, a in enumerate(actions, 1)]
+    lines += [f"{n} {short_title(a.title)}" for n, a in enumerate(actions, 1)]
     lines.append(_legend(t))
     state = {
         "flow": FLOW,
@@ -135,7 +135,7 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
         nxt = left[0]
         lines.append(t("Now action {number} {title}: D, P, N or B?", number=nxt,
-                       title=_short(titles[state["actions"][nxt - 1]].title) if state["actions"][nxt - 1] in titles else ""))
+                       title=short_title(titles[state["actions"][nxt - 1]].title) if state["actions"][nxt - 1] in titles else ""))
     elif recorded:
         state["step"] = "note"
         lines.append(t("Thank you. Recorded for {period}: {items}.", period=state["period"],

@@ -65,3 +65,24 @@ def test_polling_feeds_the_inbox_and_set_webhook_sends_the_secret(product):
     assert "https://bot.example.org/webhooks/telegram" in set_webhook(ctx)
     assert fake.webhook["url"] == "https://bot.example.org/webhooks/telegram"
     assert fake.webhook["secret_token"] == ctx.settings.telegram_webhook_secret
+
+
+def test_lang_changes_the_language_of_every_later_message(product):
+    """`LANG fr` through the simulator stores the choice; what follows, including this week's
+    prompt, comes in French."""
+    from backend.cli import send_weekly_now
+    from backend.roster.models import Person
+    from conversations.i18n import T
+
+    ctx, client, _fake = product
+    phone = "+254700000005"
+    client.post("/webhooks/simulator", json={"from": phone, "text": "LANG fr", "id": "l1"})
+    wait_until(lambda: len(client.get("/simulator/messages", params={"phone": phone}).json()["messages"]) == 1)
+    with ctx.db.transaction() as s:
+        assert s.scalar(select(Person.language).where(Person.phone == phone)) == "fr"
+    send_weekly_now(ctx, phone)
+    wait_until(lambda: len(client.get("/simulator/messages", params={"phone": phone}).json()["messages"]) == 2)
+    messages = client.get("/simulator/messages", params={"phone": phone}).json()["messages"]
+    assert messages[0]["text"] == T("fr")("Language set to {language}.", language="français")
+    legend = T("fr")("Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P")
+    assert messages[1]["text"].endswith(legend) and legend != "Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P"

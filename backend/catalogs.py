@@ -47,7 +47,9 @@ def update() -> list[str]:
     template = extract()
     _write(LOCALES / "messages.pot", template)
     done = []
-    for lang in sorted(set(languages()) | {"en"}):
+    # English last: Babel's update shares new Message objects with the template, so filling the
+    # English strings first would hand them to every language after it as "translations".
+    for lang in sorted(set(languages()) - {"en"}) + ["en"]:
         path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
         catalog = _read(path, lang) if path.exists() else Catalog(locale=lang, fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)

@@ -16,7 +16,7 @@ from backend.roster.models import Person
 from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
-from conversations.views import LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
+from conversations.views import AvailabilityChanged, LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
 
 
 class Runner:
@@ -66,6 +66,8 @@ class Runner:
                                   period=event.period, note=event.note)
             elif isinstance(event, LanguageChanged):
                 person.language = event.language
+            elif isinstance(event, AvailabilityChanged):
+                person.away_until = event.until
         self.session.flush()
 
     def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:

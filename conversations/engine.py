@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conversations import commands, weekly
+from conversations import availability, commands, weekly
 from conversations.i18n import T
 from conversations.parse import command
 from conversations.views import Outcome, PersonView, Reply
@@ -28,10 +28,10 @@ def handle_text(person: PersonView, state: dict | None, text: str, now: datetime
         return Outcome(state=state, replies=[Reply(body)])
     if commands.is_status(text, person.language):
         return Outcome(state=state, replies=[commands.status(person, state)])
-    changed = commands.language(person, text)
-    if changed is not None:
-        changed.state = state
-        return changed
+    for command_outcome in (commands.language(person, text), availability.handle(person, text, now)):
+        if command_outcome is not None:
+            command_outcome.state = state
+            return command_outcome
     if flow:
         return flow.handle(person, state, text, now)
     return Outcome(state=None, replies=[Reply(_menu(t, person))])

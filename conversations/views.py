@@ -3,7 +3,7 @@ and what it returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +63,14 @@ class LanguageChanged:
     language: str
 
 
-Event = ProgressReported | NoteAdded | LanguageChanged
+@dataclass(frozen=True)
+class AvailabilityChanged:
+    """AWAY until a date (inclusive), or BACK (None)."""
+
+    until: date | None
+
+
+Event = ProgressReported | NoteAdded | LanguageChanged | AvailabilityChanged
 
 
 @dataclass

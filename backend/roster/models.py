@@ -35,6 +35,7 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    away_until: Mapped[date | None] = mapped_column(Date)    # AWAY: their substitute covers until then
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")

@@ -45,10 +45,16 @@ def led_institutions(session: Session, *, person_id: int, day: date) -> list[Ins
     for fp in session.scalars(select(FocalPoint).where(FocalPoint.person_id == person_id)):
         if not fp.active_on(day):
             continue
-        ranks = [other.rank for other in fp.institution.focal_points if other.active_on(day) and other.person.active]
-        if ranks and fp.rank == min(ranks):
+        ranks = [other.rank for other in fp.institution.focal_points if available(other, day)]
+        if available(fp, day) and fp.rank == min(ranks):
             result.append(fp.institution)
     return result
+
+
+def available(fp: FocalPoint, day: date) -> bool:
+    """In post that day, active, and not away (AWAY)."""
+    person = fp.person
+    return fp.active_on(day) and person.active and (person.away_until is None or person.away_until < day)
 
 
 def leads(session: Session, *, day: date) -> list[Person]:

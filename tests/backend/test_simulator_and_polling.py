@@ -86,3 +86,35 @@ def test_lang_changes_the_language_of_every_later_message(product):
     assert messages[0]["text"] == T("fr")("Language set to {language}.", language="français")
     legend = T("fr")("Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P")
     assert messages[1]["text"].endswith(legend) and legend != "Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P"
+
+
+def test_away_hands_the_weekly_prompt_to_the_substitute_until_back(product):
+    """Amina (MOJ lead) sends AWAY: this week's MOJ prompt goes to Peter, her substitute; after
+    BACK it is hers again."""
+    from datetime import datetime, timedelta, timezone
+
+    from backend.prompts import send_weekly
+    from backend.roster.models import Person
+
+    ctx, client, _fake = product
+    amina, peter = "+254700000001", "+254711000002"
+
+    def say(text, n):
+        client.post("/webhooks/simulator", json={"from": amina, "text": text, "id": f"a{n}"})
+        wait_until(lambda: len(client.get("/simulator/messages", params={"phone": amina}).json()["messages"]) == n)
+
+    def prompted(now):
+        with ctx.db.transaction() as s:
+            report = send_weekly(s, now=now, timeout=timedelta(hours=72), settings=ctx.settings,
+                                 configured=ctx.configured)
+            return {row.address: row.text for row in report["queued"]}
+
+    say("AWAY 2099-01-01", 1)
+    with ctx.db.transaction() as s:
+        assert str(s.scalar(select(Person.away_until).where(Person.phone == amina))) == "2099-01-01"
+    this_week = prompted(datetime.now(timezone.utc))
+    assert amina not in this_week and this_week[peter].startswith("Peter, weekly update")
+    assert "1 Draft the Children Protection Bill" in this_week[peter]
+    say("BACK", 2)
+    next_week = prompted(datetime.now(timezone.utc) + timedelta(days=7))
+    assert peter not in next_week and next_week[amina].startswith("Amina, weekly update")

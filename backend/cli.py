@@ -97,6 +97,9 @@ def cmd_progress_list(args) -> int:
         for u in rows:
             figure = f" [{u.action.indicator}: {u.indicator_value.normalize():f}]" if u.indicator_value is not None else ""
             note = f" - {u.note}" if u.note else ""
+            if u.level == "community":
+                reached = f", {u.people_reached} people reached" if u.people_reached is not None else ""
+                note = f" [community: {u.locality}{reached}]" + note
             print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {u.action.code:<8} {u.status:<11} "
                   f"{u.person.name}{figure}{note}")
     return 0

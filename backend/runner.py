@@ -16,7 +16,8 @@ from backend.roster.models import Person
 from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
-from conversations.views import AvailabilityChanged, LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
+from backend.catalog.models import Action
+from conversations.views import AvailabilityChanged, CommunityReported, LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
 
 
 class Runner:
@@ -68,6 +69,12 @@ class Runner:
                 person.language = event.language
             elif isinstance(event, AvailabilityChanged):
                 person.away_until = event.until
+            elif isinstance(event, CommunityReported):
+                action = self.session.get(Action, event.action_id)
+                status = "in_progress" if action is None or action.status == "not_started" else action.status
+                progress.record(self.session, action_id=event.action_id, person_id=person.id, status=status,
+                                period=event.period, note=event.note, now=now, inbound_id=inbound_id,
+                                level="community", locality=event.locality, people_reached=event.people_reached)
         self.session.flush()
 
     def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conversations import availability, commands, weekly
+from conversations import availability, commands, report, weekly
 from conversations.i18n import T
 from conversations.parse import command
 from conversations.views import Outcome, PersonView, Reply
 
-FLOWS = {weekly.FLOW: weekly}
+FLOWS = {weekly.FLOW: weekly, report.FLOW: report}
 
 
 def _expired(state: dict | None, now: datetime) -> bool:
@@ -26,12 +26,20 @@ def handle_text(person: PersonView, state: dict | None, text: str, now: datetime
     if command(text, person.language, ("help",)) == "help":
         body = flow.help_text(person, state) if flow else _menu(t, person)
         return Outcome(state=state, replies=[Reply(body)])
+    if flow and flow.free_text(state):  # a note, a place, a description: taken as written
+        return flow.handle(person, state, text, now)
     if commands.is_status(text, person.language):
         return Outcome(state=state, replies=[commands.status(person, state)])
     for command_outcome in (commands.language(person, text), availability.handle(person, text, now)):
         if command_outcome is not None:
             command_outcome.state = state
             return command_outcome
+    if command(text, person.language, ("report",)) == "report":
+        if state and state["flow"] == weekly.FLOW and state["step"] == "statuses":
+            # An open weekly update is never dropped silently: finish it first.
+            return Outcome(state=state, replies=[Reply(t(
+                "Please answer this week's update first (e.g. 1D 2P), then send REPORT."))])
+        return report.start(person, now, timedelta(hours=72))
     if flow:
         return flow.handle(person, state, text, now)
     return Outcome(state=None, replies=[Reply(_menu(t, person))])

@@ -70,7 +70,18 @@ class AvailabilityChanged:
     until: date | None
 
 
-Event = ProgressReported | NoteAdded | LanguageChanged | AvailabilityChanged
+@dataclass(frozen=True)
+class CommunityReported:
+    """A community-level report (REPORT): stored as a progress update marked community level."""
+
+    action_id: int
+    locality: str
+    note: str
+    people_reached: int | None
+    period: str
+
+
+Event = ProgressReported | NoteAdded | LanguageChanged | AvailabilityChanged | CommunityReported
 
 
 @dataclass

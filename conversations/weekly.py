@@ -150,6 +150,10 @@ def _sorted_answered(state: dict) -> list[int]:
     return sorted(int(n) for n in state["answered"])
 
 
+def free_text(state: dict) -> bool:
+    return False  # the note step also takes corrections (2B), STATUS and the other commands
+
+
 def help_text(person: PersonView, state: dict) -> str:
     t = T(person.language)
     if state["step"] == "note":

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Numeric, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Action
@@ -24,6 +24,9 @@ class ProgressUpdate(Base):
     note: Mapped[str | None] = mapped_column(Text)
     indicator_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     period: Mapped[str] = mapped_column(String(10), index=True)        # ISO week, e.g. 2026-W48
+    level: Mapped[str] = mapped_column(String(10), default="national", server_default="national")  # or community
+    locality: Mapped[str | None] = mapped_column(String(100))          # community reports: where
+    people_reached: Mapped[int | None] = mapped_column(Integer)
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 

@@ -118,3 +118,19 @@ def test_away_hands_the_weekly_prompt_to_the_substitute_until_back(product):
     say("BACK", 2)
     next_week = prompted(datetime.now(timezone.utc) + timedelta(days=7))
     assert peter not in next_week and next_week[amina].startswith("Amina, weekly update")
+
+
+def test_community_report_is_stored_as_a_community_level_update(product):
+    """A report sent through the simulator lands as a community-level progress update with its place."""
+    from backend.progress.models import ProgressUpdate
+
+    ctx, client, _fake = product
+    phone = "+254700000006"  # Fatuma, County Government of Kisumu
+    for n, text in enumerate(["REPORT", "Kondele ward", "Shelter site chosen with elders", "45"], 1):
+        client.post("/webhooks/simulator", json={"from": phone, "text": text, "id": f"r{n}"})
+        wait_until(lambda: len(client.get("/simulator/messages", params={"phone": phone}).json()["messages"]) == n)
+    with ctx.db.transaction() as s:
+        update = s.scalar(select(ProgressUpdate))
+        assert (update.level, update.locality, update.people_reached, update.status, update.action.code) == (
+            "community", "Kondele ward", 45, "in_progress", "KSM-1")
+        assert update.note == "Shelter site chosen with elders"

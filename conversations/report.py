@@ -1,0 +1,71 @@
+"""Community-level report, started by the person at any time with REPORT: which action, where,
+what was done, how many people were reached. Stored as a progress update marked community
+level, with its locality. Diagram: report.mmd."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from conversations.i18n import T
+from conversations.parse import command, normalise
+from conversations.views import CommunityReported, Outcome, PersonView, Reply, iso_period
+from conversations.weekly import short_title
+
+FLOW = "report"
+
+
+def start(person: PersonView, now: datetime, timeout: timedelta) -> Outcome:
+    t = T(person.language)
+    actions = person.actions
+    if not actions:
+        return Outcome(state=None, replies=[Reply(t("You have no action to report on. Please ask your NMIRF secretariat."))])
+    state = {"flow": FLOW, "step": "action", "actions": [a.id for a in actions],
+             "expires_at": (now + timeout).isoformat()}
+    if len(actions) == 1:
+        return _ask_where(t, {**state, "action": actions[0].id, "step": "where"})
+    lines = [t("Community report. Which action? Reply with its number:")]
+    lines += [f"{n} {short_title(a.title)}" for n, a in enumerate(actions, 1)]
+    return Outcome(state=state, replies=[Reply("\n".join(lines))])
+
+
+def _ask_where(t: T, state: dict) -> Outcome:
+    return Outcome(state=state, replies=[Reply(t("Where was it done (village, ward or town)?"))])
+
+
+def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome:
+    t = T(person.language)
+    if command(text, person.language, ("skip",)) and state["step"] != "reached":
+        return Outcome(state=None, replies=[Reply(t("Report cancelled."))])
+    step, answer = state["step"], text.strip()
+    if step == "action":
+        number = normalise(answer).strip(" .)#")
+        if not number.isdecimal() or not 1 <= int(number) <= len(state["actions"]):
+            return Outcome(state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.",
+                                                         last=len(state["actions"])))])
+        return _ask_where(t, {**state, "action": state["actions"][int(number) - 1], "step": "where"})
+    if step == "where":
+        return Outcome(state={**state, "locality": answer[:100], "step": "what"},
+                       replies=[Reply(t("What was done? A short description, please."))])
+    if step == "what":
+        return Outcome(state={**state, "what": answer[:500], "step": "reached"},
+                       replies=[Reply(t("How many people were reached? Reply with a number, or SKIP."))])
+    reached = None
+    if not command(text, person.language, ("skip",)):
+        digits = normalise(answer).replace(",", "").replace(" ", "")
+        if not digits.isdecimal() or len(digits) > 9:
+            return Outcome(state=state, replies=[Reply(t("Please reply with a number, e.g. 250, or SKIP."))])
+        reached = int(digits)
+    event = CommunityReported(action_id=state["action"], locality=state["locality"], note=state["what"],
+                              people_reached=reached, period=iso_period(now))
+    titles = {a.id: a.title for a in person.actions}
+    text = t("Thank you. Community report recorded for {title}, in {place}.",
+             title=short_title(titles.get(state["action"], "")), place=state["locality"])
+    return Outcome(state=None, replies=[Reply(text)], events=[event])
+
+
+def free_text(state: dict) -> bool:
+    return state["step"] in ("where", "what")
+
+
+def help_text(person: PersonView, state: dict) -> str:
+    t = T(person.language)
+    return t("Community report: answer each question, or SKIP to cancel.")

@@ -154,7 +154,8 @@ def cmd_worker(args) -> int:
         return 2
     _ctx()
     worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
-    worker.work(with_scheduler=True, burst=args.burst)
+    # One log line per job would drown the log (bulk sends waiting for a slot are re-queued).
+    worker.work(with_scheduler=True, burst=args.burst, logging_level="WARNING")
     return 0
 
 

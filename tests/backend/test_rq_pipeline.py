@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timezone
 
 import pytest
@@ -26,8 +27,18 @@ from tests.conftest import DEMO, ROOT, SECRET, TOKEN, running_context, settings_
 
 
 def start_worker(env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """A real worker process. Its log goes to a file, never to a pipe nobody reads (a full pipe
+    would block the worker)."""
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log
+    return proc
+
+
+def log_of(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read().decode(errors="replace")[-4000:]
 
 
 def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -85,7 +96,7 @@ def test_redis_lost_before_processing_loses_nothing(product):
     # one reply to handle; five weekly prompts (Amina on Telegram, four on the simulator) to send
     assert sweep(ctx, datetime.now(timezone.utc)) == {"inbound": 1, "outbound": 5}
     worker = start_worker(env, "--burst")
-    assert worker.wait(60) == 0, worker.stderr.read().decode()
+    assert worker.wait(60) == 0, log_of(worker)
     wait_until(lambda: [s for s, _ in outbox_status(ctx)] == ["sent", "sent"], message="both messages sent")
     texts = sorted(m["text"] for m in fake.sent)
     assert len(texts) == 2 and texts[0].startswith("Amina, weekly update") and texts[1].startswith("Recorded: 1 blocked")
@@ -98,7 +109,7 @@ def test_worker_gone_between_commit_and_send(product):
     ctx, client, fake, env = product
     post_telegram(client, text_update(910020, "help"))
     inbound_only = start_worker(env, "--burst", "--queues", "inbound")
-    assert inbound_only.wait(60) == 0, inbound_only.stderr.read().decode()
+    assert inbound_only.wait(60) == 0, log_of(inbound_only)
     assert outbox_status(ctx) == [("queued", 0)] and fake.sent == []
     Redis.from_url(ctx.settings.redis_url).flushall()   # the send job is lost with the worker
     sweep(ctx, datetime.now(timezone.utc))

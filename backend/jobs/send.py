@@ -1,9 +1,12 @@
 """Job: send an outbox row.
 
+0. A bulk message first books one unit of its channel's rate limit (shared by every worker
+   through Redis); when the slot is more than BULK_MAX_WAIT away the job goes back in its queue
+   and the worker takes another, so no worker sits waiting on a busy channel.
 1. Lease: in one transaction the row is checked (still to send, due), its route chosen (for a
    message the bot starts: the person's first usable channel, see backend/routing.py), its SMS
    text folded and its segments counted, and it is marked `sending` until the lease ends.
-2. Pace: wait for a slot under the channel's rate limit, shared by every worker (Redis).
+2. Pace: book the rest (further SMS segments, Telegram's per-chat limit) and wait for the slot.
 3. Send through the channel's handler, then record the outcome: `sent`; a retry with backoff
    (honouring Retry-After) for outages and 429s; or, for a permanent error, the address marked
    and the message moved to the person's next channel (`route` keeps each try and its reason).

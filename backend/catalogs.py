@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 SOURCES = ROOT / "conversations"
-KEYWORDS = {"t": None, "n": (1, 2)}
+KEYWORDS = {"t": (1,), "n": (1, 2)}
 
 
 def extract() -> Catalog:

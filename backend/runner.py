@@ -17,7 +17,8 @@ from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
 from backend.catalog.models import Action
-from conversations.views import AvailabilityChanged, CommunityReported, LanguageChanged, NoteAdded, Outcome, ProgressReported, Reply
+from conversations.views import (AvailabilityChanged, CommunityReported, LanguageChanged, NoteAdded, Outcome,
+                                 ProgressReported, ProgressRetracted, Reply)
 
 
 class Runner:
@@ -62,6 +63,8 @@ class Runner:
                 progress.record(self.session, action_id=event.action_id, person_id=person.id, status=event.status,
                                 period=event.period, note=event.note, indicator_value=event.indicator_value,
                                 now=now, inbound_id=inbound_id)
+            elif isinstance(event, ProgressRetracted):
+                progress.retract(self.session, action_ids=event.action_ids, person_id=person.id, period=event.period)
             elif isinstance(event, NoteAdded):
                 progress.add_note(self.session, action_ids=event.action_ids, person_id=person.id,
                                   period=event.period, note=event.note)

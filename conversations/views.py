@@ -57,6 +57,14 @@ class NoteAdded:
 
 
 @dataclass(frozen=True)
+class ProgressRetracted:
+    """UNDO: withdraw this period's latest update by this person on each action."""
+
+    action_ids: tuple[int, ...]
+    period: str
+
+
+@dataclass(frozen=True)
 class LanguageChanged:
     """The person chose another language (LANG)."""
 
@@ -81,7 +89,8 @@ class CommunityReported:
     period: str
 
 
-Event = ProgressReported | NoteAdded | LanguageChanged | AvailabilityChanged | CommunityReported
+Event = (ProgressReported | ProgressRetracted | NoteAdded | LanguageChanged | AvailabilityChanged
+         | CommunityReported)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from conversations.i18n import T
 from conversations.parse import command, parse_statuses
-from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, Reply, iso_period
+from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, ProgressRetracted, Reply, iso_period
 
 FLOW = "weekly"
 TITLE_MAX = 40
@@ -71,6 +71,8 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
     items = parse_statuses(text, person.language)
     titles = {a.id: a for a in person.actions}
     count = len(state["actions"])
+    if command(text, person.language, ("undo",)):
+        return _undo(t, person, state)
     if state["step"] == "note":
         if command(text, person.language, ("skip",)):
             return Outcome(state=None, replies=[Reply(t("No note. Thank you."))])
@@ -97,6 +99,7 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
 
     state = {**state, "answered": dict(state["answered"]), "figures": dict(state.get("figures", {}))}
     events, recorded, wrong = [], [], []
+    previous = {}
     for item in items:
         number = item.number
         if number is None:  # a bare status answers the first open action (one at a time)
@@ -116,6 +119,7 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
             note = f"{item.figure} {note}".strip()
         events.append(ProgressReported(action_id=action_id, status=item.status, period=state["period"],
                                        note=note[:500] or None, indicator_value=figure))
+        previous.setdefault(str(number), state["answered"].get(str(number)))
         state["answered"][str(number)] = item.status
         if figure is not None:
             state["figures"][str(number)] = f"{figure.normalize():f}"
@@ -143,7 +147,30 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         lines.append(t("To add a note, reply with it now (or SKIP)."))
     elif left:
         lines.append(_legend(t))
+    if recorded:  # what UNDO takes back: this message's answers, and what stood before them
+        state["last"] = {str(n): previous[str(n)] for n in recorded}
     return Outcome(state=state, replies=[Reply(" ".join(lines))], events=events)
+
+
+def _undo(t: T, person: PersonView, state: dict) -> Outcome:
+    """Take back the answers of the last message in this update."""
+    last = state.get("last") or {}
+    if not last:
+        return Outcome(state=state, replies=[Reply(t("There is nothing to undo."))])
+    answered, figures = dict(state["answered"]), dict(state.get("figures", {}))
+    for number, before in last.items():
+        figures.pop(number, None)
+        if before is None:
+            answered.pop(number, None)
+        else:
+            answered[number] = before
+    numbers = sorted(int(n) for n in last)
+    state = {**state, "answered": answered, "figures": figures, "last": {}, "step": "statuses"}
+    event = ProgressRetracted(action_ids=tuple(state["actions"][n - 1] for n in numbers), period=state["period"])
+    example = f"{numbers[0]}P"
+    return Outcome(state=state, events=[event], replies=[Reply(t(
+        "Undone: {numbers}. Send the right status, e.g. {example}.",
+        numbers=", ".join(map(str, numbers)), example=example))])
 
 
 def _sorted_answered(state: dict) -> list[int]:

@@ -40,6 +40,27 @@ def add_note(session: Session, *, action_ids: tuple[int, ...], person_id: int, p
     return touched
 
 
+def retract(session: Session, *, action_ids: tuple[int, ...], person_id: int, period: str) -> int:
+    """UNDO: delete this period's latest update by this person on each action, and give each
+    action back the status its latest remaining update says (not started when none)."""
+    removed = 0
+    for action_id in action_ids:
+        last = session.scalar(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.action_id == action_id, ProgressUpdate.person_id == person_id,
+                   ProgressUpdate.period == period, ProgressUpdate.level == "national")
+            .order_by(ProgressUpdate.id.desc()).limit(1))
+        if last is None:
+            continue
+        session.delete(last)
+        session.flush()
+        removed += 1
+        before = session.scalar(select(ProgressUpdate.status).where(ProgressUpdate.action_id == action_id)
+                                .order_by(ProgressUpdate.id.desc()).limit(1))
+        session.get(Action, action_id).status = before or "not_started"
+    return removed
+
+
 def latest(session: Session, *, limit: int = 50, period: str | None = None) -> list[ProgressUpdate]:
     query = select(ProgressUpdate).order_by(ProgressUpdate.id.desc()).limit(limit)
     if period:

@@ -410,3 +410,13 @@ def test_status_words_at_the_note_step_are_a_note():
     c.say("1D 2P 3B")
     assert c.say("done, sent to cabinet") == "Note added. Thank you."
     assert c.events[-1].note == "done, sent to cabinet"
+
+
+def test_undo_takes_back_only_the_last_message():
+    """UNDO reverts what the last message recorded (and only that), then nothing more."""
+    c = chat()
+    c.say("1D")
+    c.say("2P 3B")
+    reply = c.say("UNDO")
+    assert reply.startswith("Undone: 2, 3.") and c.state["answered"] == {"1": "completed"}
+    assert c.say("undo") == "There is nothing to undo."

@@ -94,14 +94,17 @@ return {1, string.format('%.17g', wait)}
 """
 
 
-class RedisPacer:
+class _OneKey:
+    def reserve(self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None,
+                max_wait: float | None = None) -> float:
+        """`reserve_many` for a single key."""
+        return self.reserve_many([(key, limit, cost)], now=now, max_wait=max_wait)
+
+
+class RedisPacer(_OneKey):
     def __init__(self, redis: Redis, prefix: str = "pace:"):
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
-
-    def reserve(self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None,
-                max_wait: float | None = None) -> float:
-        return self.reserve_many([(key, limit, cost)], now=now, max_wait=max_wait)
 
     def reserve_many(self, reservations: list[Reservation], now: float | None = None,
                      max_wait: float | None = None) -> float:
@@ -120,16 +123,12 @@ class RedisPacer:
         return wait
 
 
-class LocalPacer:
+class LocalPacer(_OneKey):
     """The same, for one process: thread-safe, monotonic clock, state in a dict."""
 
     def __init__(self) -> None:
         self._tats: dict[str, float] = {}
         self._lock = threading.Lock()
-
-    def reserve(self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None,
-                max_wait: float | None = None) -> float:
-        return self.reserve_many([(key, limit, cost)], now=now, max_wait=max_wait)
 
     def reserve_many(self, reservations: list[Reservation], now: float | None = None,
                      max_wait: float | None = None) -> float:

@@ -33,9 +33,11 @@ from collections import deque
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from .server import LocalServer
 
 BOT_ID = 123456
 BOT_USERNAME = "nmirf_test_bot"
@@ -97,7 +99,7 @@ class _ApiError(Exception):
         return body
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(LocalServer):
     """In-process fake Bot API server with call recording and programmable failures."""
 
     def __init__(self, token: str = "123456:TEST"):
@@ -114,8 +116,6 @@ class FakeTelegramAPI:
         self._next_message_id = 1
         self._webhook: dict[str, Any] = {"url": "", "secret_token": None}
         self.commands: list[dict[str, Any]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._stopping = False
         self._hold = threading.Event()       # set: sendMessage calls wait for release_sends()
         self._released = threading.Event()
@@ -124,46 +124,13 @@ class FakeTelegramAPI:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeTelegramAPI:
-        if self._server is not None:
-            return self
+    def _before_start(self) -> None:
         self._stopping = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeTelegramAPI",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        if self._server is None:
-            return
+    def _before_stop(self) -> None:
         with self._cond:  # release any long-polling getUpdates
             self._stopping = True
             self._cond.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeTelegramAPI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeTelegramAPI is not running")
-        return self._server.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -511,3 +478,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+FakeTelegramAPI.handler = _Handler

@@ -39,9 +39,11 @@ from collections import deque
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
+
+from .server import LocalServer
 
 ACCOUNT_SID = "ACtest0000000000000000000000000000"
 AUTH_TOKEN = "test-auth-token"
@@ -125,7 +127,7 @@ def new_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
-class FakeTwilioAPI:
+class FakeTwilioAPI(LocalServer):
     """In-process fake Twilio Messages API with recording and programmable failures."""
 
     def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN):
@@ -145,47 +147,8 @@ class FakeTwilioAPI:
         self._storm_every = 1
         self._storm_retry_after: int | None = 1
         self._storm_count = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeTwilioAPI:
-        if self._server is not None:
-            return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeTwilioAPI",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeTwilioAPI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeTwilioAPI is not running")
-        return self._server.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -480,3 +443,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Retry-After", str(retry_after))
         self.end_headers()
         self.wfile.write(data)
+
+
+FakeTwilioAPI.handler = _Handler

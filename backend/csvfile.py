@@ -95,6 +95,16 @@ def read_rows(path: str | Path, required: tuple[str, ...], optional: tuple[str, 
     return rows, problems
 
 
+def update_fields(obj, **values) -> bool:
+    """Set attributes that differ; True when anything changed (imports count updated rows)."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
 def iter_list(value: str) -> Iterator[str]:
     """Items of a `;`-separated cell."""
     for item in value.split(";"):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.catalog.models import SUPPORT_LEVELS, Action, Cluster, Recommendation, SdgTarget
-from backend.csvfile import ImportFailed, iter_list, read_rows
+from backend.csvfile import ImportFailed, iter_list, read_rows, update_fields
 from backend.roster.models import Institution
 
 REC_REQUIRED = ("reference", "mechanism", "text")
@@ -19,14 +19,6 @@ ACT_REQUIRED = ("code", "institution", "title")
 ACT_OPTIONAL = ("target_date", "indicator", "recommendations")
 SDG_CODE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
 
-
-def _upsert(obj, **values) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
 
 
 def import_recommendations(session: Session, path: str | Path) -> dict[str, int]:
@@ -68,13 +60,13 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
                 session.add(cluster)
                 session.flush()
             elif rec["cluster_name"]:
-                _upsert(cluster, name=rec["cluster_name"])
+                update_fields(cluster, name=rec["cluster_name"])
         item = session.scalar(select(Recommendation).where(Recommendation.reference == rec["ref"]))
         created = item is None
         if created:
             item = Recommendation(reference=rec["ref"], text=rec["text"], mechanism=rec["mechanism"])
             session.add(item)
-        changed = _upsert(item, text=rec["text"], mechanism=rec["mechanism"], cycle=rec["cycle"],
+        changed = update_fields(item, text=rec["text"], mechanism=rec["mechanism"], cycle=rec["cycle"],
                           support=rec["support"], cluster_id=cluster.id if cluster else None)
         wanted = sorted(rec["targets"])
         if sorted(t.code for t in item.sdg_targets) != wanted:
@@ -121,7 +113,7 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
             action = Action(code=rec["code"], title=rec["title"], institution_id=institutions[rec["inst"]].id,
                             status="not_started")
             session.add(action)
-        changed = _upsert(action, title=rec["title"], institution_id=institutions[rec["inst"]].id,
+        changed = update_fields(action, title=rec["title"], institution_id=institutions[rec["inst"]].id,
                           target_date=rec["target"], indicator=rec["indicator"])
         if sorted(r.reference for r in action.recommendations) != sorted(rec["refs"]):
             action.recommendations = [references[ref] for ref in sorted(rec["refs"])]

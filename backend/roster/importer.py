@@ -8,28 +8,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from backend.csvfile import ImportFailed, Row, read_rows
+from backend.csvfile import ImportFailed, Row, read_rows, update_fields
 from backend.pipeline.models import ConversationSession
 from backend.roster.models import CHANNELS, LEVELS, FocalPoint, Institution, Person
+from backend.roster.service import normalise_phone, release_telegram_id
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
 OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to")
 
-
-def normalise_phone(raw: str, region: str | None = None) -> str | None:
-    """E.164 form of a phone number, or None when it is not a valid number."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _check(row: Row) -> dict | None:
@@ -82,14 +72,6 @@ def _check(row: Row) -> dict | None:
                 channels=",".join(channels), title=row.get("title") or None, active_from=active_from, active_to=active_to)
 
 
-def _set(obj, **values) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
-
 
 def import_roster(session: Session, path: str | Path) -> dict[str, int]:
     """Validate the whole file, then upsert it; raise ImportFailed (nothing written) on any problem.
@@ -121,7 +103,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             session.add(inst)
             session.flush()
         else:
-            _set(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
+            update_fields(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
         person = _person_for(session, rec, phones_in_file)
         created = person is None
         if created:
@@ -129,10 +111,10 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
                             language=rec["language"], timezone=rec["timezone"], channels=rec["channels"])
             session.add(person)
             session.flush()
-        changed = _set(person, name=rec["name"], phone=rec["phone"], language=rec["language"],
+        changed = update_fields(person, name=rec["name"], phone=rec["phone"], language=rec["language"],
                        timezone=rec["timezone"], channels=rec["channels"], active=True)
         if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
-            _release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
+            release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
             person.telegram_user_id = rec["telegram_user_id"]
             changed = True
         fp = session.scalar(select(FocalPoint).where(FocalPoint.institution_id == inst.id,
@@ -142,7 +124,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
                                    active_from=rec["active_from"], active_to=rec["active_to"]))
             changed = True
         else:
-            changed |= _set(fp, rank=rec["rank"], title=rec["title"], active_from=rec["active_from"],
+            changed |= update_fields(fp, rank=rec["rank"], title=rec["title"], active_from=rec["active_from"],
                             active_to=rec["active_to"])
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
@@ -170,11 +152,3 @@ def _person_for(session: Session, rec: dict, phones_in_file: set[str]) -> Person
     same_name = [p for p in session.scalars(select(Person).where(func.lower(Person.name) == rec["name"].lower()))
                  if p.phone is None or p.phone not in phones_in_file]
     return same_name[0] if len(same_name) == 1 else None
-
-
-def _release_telegram_id(session: Session, telegram_user_id: int, keep: int) -> None:
-    """A Telegram account belongs to one person: unlink it from anyone else first."""
-    other = session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id, Person.id != keep))
-    if other is not None:
-        other.telegram_user_id = None
-        session.flush()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.roster.importer import normalise_phone
 from backend.roster.models import FocalPoint, Institution, Person
 
 
@@ -23,6 +23,26 @@ def find_by_address(session: Session, *, channel: str, address: str, lock: bool 
     return session.scalar(query)
 
 
+def normalise_phone(raw: str, region: str | None = None) -> str | None:
+    """E.164 form of a phone number, or None when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+
+def release_telegram_id(session: Session, telegram_user_id: int, keep: int) -> None:
+    """A Telegram account belongs to one person: unlink it from anyone else first."""
+    other = session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id, Person.id != keep))
+    if other is not None:
+        other.telegram_user_id = None
+        session.flush()
+
+
 def link_telegram(session: Session, *, phone: str, telegram_user_id: int) -> Person | None:
     """Attach a Telegram account to the roster person with this phone; None when nobody has it."""
     e164 = normalise_phone(phone if phone.startswith("+") else "+" + phone)
@@ -31,10 +51,7 @@ def link_telegram(session: Session, *, phone: str, telegram_user_id: int) -> Per
     person = session.scalar(select(Person).where(Person.phone == e164, Person.active.is_(True)))
     if person is None:
         return None
-    other = session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id, Person.id != person.id))
-    if other is not None:
-        other.telegram_user_id = None
-        session.flush()
+    release_telegram_id(session, telegram_user_id, keep=person.id)
     person.telegram_user_id = telegram_user_id
     return person
 

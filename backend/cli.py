@@ -292,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--as", dest="phone", required=True, help="the roster phone to chat as, e.g. +254700000001")
     ch.add_argument("--url", default="http://127.0.0.1:8000")
     ch.set_defaults(func=cmd_chat)
+
+    from backend.meetings.cli import register as meetings
+
+    meetings(sub, _ctx)
     return p
 
 

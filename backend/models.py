@@ -1,6 +1,7 @@
 """Every table, imported in one place so that metadata (and Alembic) sees them all."""
 from backend.catalog.models import Action, Cluster, Recommendation, SdgGoal, SdgTarget  # noqa: F401
 from backend.db import Base  # noqa: F401
+from backend.meetings.models import Invitation, Meeting  # noqa: F401
 from backend.pipeline.models import AddressState, ConversationSession, Fire, InboxMessage, OutboxMessage  # noqa: F401
 from backend.progress.models import ProgressUpdate  # noqa: F401
 from backend.roster.models import FocalPoint, Institution, Person  # noqa: F401

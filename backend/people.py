@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from backend.catalog import service as catalog
+from backend.meetings import service as meetings
 from backend.roster import service as roster
 from backend.roster.models import Person
 from conversations.views import ActionView, PersonView
@@ -28,4 +29,5 @@ def person_view(session: Session, person: Person, now: datetime, extra_action_id
         timezone=person.timezone,
         institution=", ".join(i.short_name for i in institutions),
         actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
+        invitations=meetings.open_invitations(session, person_id=person.id, now=now),
     )

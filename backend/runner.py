@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from backend import addresses
+from backend.config import Settings
+from backend.meetings import service as meetings
 from backend.people import person_view
 from backend.pipeline import service as pipeline
 from backend.pipeline.models import InboxMessage, OutboxMessage
@@ -17,15 +19,17 @@ from bot.handlers.twilio import TWILIO_OPT_OUT_WORDS
 from bot.message import ReplyButton
 from conversations import engine, onboarding, subscription
 from backend.catalog.models import Action
-from conversations.views import (AvailabilityChanged, CommunityReported, LanguageChanged, NoteAdded, Outcome,
-                                 ProgressReported, ProgressRetracted, Reply)
+from conversations.views import (AttendanceAnswered, AvailabilityChanged, CommunityReported, LanguageChanged,
+                                 NoteAdded, Outcome, ProgressReported, ProgressRetracted, Reply)
 
 
 class Runner:
-    def __init__(self, session: Session, *, default_language: str, session_timeout: timedelta):
+    def __init__(self, session: Session, *, settings: Settings, configured: set[str]):
         self.session = session
-        self.default_language = default_language
-        self.timeout = session_timeout
+        self.settings = settings
+        self.configured = configured
+        self.default_language = settings.default_language
+        self.timeout = timedelta(hours=settings.session_timeout_hours)
         self.outbox: list[OutboxMessage] = []
 
     def handle(self, row: InboxMessage, person: Person | None, now: datetime) -> None:
@@ -78,6 +82,12 @@ class Runner:
                 progress.record(self.session, action_id=event.action_id, person_id=person.id, status=status,
                                 period=event.period, note=event.note, now=now, inbound_id=inbound_id,
                                 level="community", locality=event.locality, people_reached=event.people_reached)
+            elif isinstance(event, AttendanceAnswered):
+                handed = meetings.answer(self.session, person_id=person.id, meeting_id=event.meeting_id,
+                                         answer=event.answer, now=now, settings=self.settings,
+                                         configured=self.configured)
+                if handed is not None:
+                    self.outbox.append(handed)
         self.session.flush()
 
     def _subscription(self, row: InboxMessage, language: str, now: datetime) -> bool:

@@ -2,12 +2,13 @@
 longest realistic values (three actions with long titles, a long name, a long note...)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from bot.segments import count_segments, fold_to_gsm
-from conversations import engine, onboarding, subscription
+from conversations import attendance, engine, onboarding, subscription
 from conversations.i18n import available_languages
-from conversations.views import ActionView, PersonView
+from conversations.views import ActionView, InvitationView, PersonView
 
 NOW = datetime(2026, 12, 28, 9, 0, tzinfo=timezone.utc)
 ACTIONS = (
@@ -17,9 +18,21 @@ ACTIONS = (
 )
 
 
-def _person(language: str) -> PersonView:
+MEETING = InvitationView(meeting_id=1234, title="Review of the disability rights cluster recommendations",
+                         starts_at=datetime(2026, 12, 30, 7, 0, tzinfo=timezone.utc),
+                         place="Sheria House, 4th floor, conference room B", status="pending",
+                         substitute="Maximiliana Wanjiru-Achieng")
+SECOND = InvitationView(meeting_id=1240, title="Children's rights cluster: progress on the CRC recommendations",
+                        starts_at=datetime(2026, 12, 31, 7, 0, tzinfo=timezone.utc), place="Online", status="pending")
+
+
+def _person(language: str, invitations=()) -> PersonView:
     return PersonView(id=1, name="Maximiliana Wanjiru-Achieng", language=language, timezone="Africa/Nairobi",
-                      institution="MOJ", actions=ACTIONS)
+                      institution="MOJ", actions=ACTIONS, invitations=invitations)
+
+
+def _say(person: PersonView, state, text: str) -> str:
+    return "\n".join(r.text for r in engine.handle_text(person, state, text, NOW).replies)
 
 
 def messages(language: str) -> dict[str, str]:
@@ -42,6 +55,37 @@ def messages(language: str) -> dict[str, str]:
         "stop": subscription.stopped(language).text,
         "start": subscription.started(language).text,
         "not_registered": onboarding.unknown_sender(language, "sms")[0].text,
+        "expired_weekly": engine.expired_note(p, state),
+        **_more(language, p),
+    }
+
+
+def _more(language: str, p: PersonView) -> dict[str, str]:
+    """The report, availability and language commands, and meeting attendance."""
+    report = engine.handle_text(p, None, "REPORT", NOW)
+    invited = _person(language, (MEETING,))
+    both = _person(language, (MEETING, SECOND))
+    lonely = _person(language, (replace(MEETING, substitute=None),))
+    weekly = engine.start_weekly(invited, None, NOW, timedelta(hours=72), "t").state
+    return {
+        "report_choice": report.replies[0].text,
+        "report_where": _say(p, report.state, "1"),
+        "report_done": _say(p, {**report.state, "step": "reached", "action": 1, "locality": "Kakamega North",
+                                "what": "x" * 500}, "1250"),
+        "expired_report": engine.expired_note(p, report.state),
+        "away": _say(p, None, "AWAY 2026-12-31"),
+        "lang": _say(p, None, f"LANG {language}"),
+        "invitation": attendance.invitation_text(invited, MEETING),
+        "invitation_substitute": attendance.invitation_text(invited, replace(MEETING, sent_by="Maximiliana Wanjiru")),
+        "attendance_yes": _say(invited, None, "YES"),
+        "attendance_no": _say(invited, None, "NO"),
+        "attendance_sub": _say(invited, None, "SUB"),
+        "attendance_no_substitute": _say(lonely, None, "SUB"),
+        "attendance_which": _say(both, None, "YES"),
+        "attendance_unknown_meeting": _say(both, None, "YES 99"),
+        "attendance_ask_which": _say(invited, {**weekly, "step": "note"}, "YES"),
+        "attendance_waiting": _say(invited, weekly, "YES 1234"),
+        "menu_invitations": _say(both, None, "hello"),
     }
 
 

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from babel import Locale
 
+from conversations.attendance import pending_lines
 from conversations.i18n import T, available_languages
 from conversations.parse import _scan, _tokens, command, normalise
 from conversations.views import LanguageChanged, Outcome, PersonView, Reply
-from conversations.weekly import open_actions, short_title, status_label
+from conversations.budget import cut, fitted
+from conversations.weekly import open_actions, status_label
 
 
 def status(person: PersonView, state: dict | None) -> Reply:
     """The person's open actions and their last reported status, and what the bot waits for."""
     t = T(person.language)
     actions = open_actions(person)
-    if not actions:
-        lines = [t("You have no open action.")]
-    else:
-        lines = [t.n("You have {count} open action:", "You have {count} open actions:", len(actions))]
-        lines += [f"- {short_title(a.title)}: {status_label(t, a.status)}" for a in actions]
+    after = []
     if state and state.get("flow") == "weekly" and state.get("step") == "statuses":
-        lines.append(t("Your update for {period} is waiting: reply e.g. 1D 2P.", period=state["period"]))
-    return Reply("\n".join(lines))
+        after.append(t("This week's update is waiting: reply e.g. 1D 2P."))
+    after += pending_lines(person)
+    if not actions:
+        return Reply("\n".join([t("You have no open action.")] + after))
+    head = t.n("{count} open action:", "{count} open actions:", len(actions))
+    return Reply(fitted(lambda limit: "\n".join(
+        [head] + [f"{n} {cut(a.title, limit)}: {status_label(t, a.status)}" for n, a in enumerate(actions, 1)]
+        + after)))
 
 
 def language_names() -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from conversations import availability, commands, report, weekly
+from conversations import attendance, availability, commands, report, weekly
 from conversations.i18n import T
 from conversations.parse import command
 from conversations.views import Outcome, PersonView, Reply
@@ -19,13 +19,35 @@ def _expired(state: dict | None, now: datetime) -> bool:
 
 
 def handle_text(person: PersonView, state: dict | None, text: str, now: datetime) -> Outcome:
-    t = T(person.language)
     if _expired(state, now):
-        state = None
+        # The expiry note was not sent yet (its timer had not run): it comes before the answer.
+        outcome = _handle(person, None, text, now)
+        outcome.replies.insert(0, Reply(expired_note(person, state)))
+        return outcome
+    return _handle(person, state, text, now)
+
+
+def expired_note(person: PersonView, state: dict) -> str:
+    """What the person is told when a waiting conversation expires."""
+    return FLOWS[state["flow"]].expired_note(person, state)
+
+
+def _handle(person: PersonView, state: dict | None, text: str, now: datetime) -> Outcome:
+    t = T(person.language)
     flow = FLOWS.get(state["flow"]) if state else None
     if command(text, person.language, ("help",)) == "help":
         body = flow.help_text(person, state) if flow else _menu(t, person)
         return Outcome(state=state, replies=[Reply(body)])
+    reply = attendance.parse(person, text)
+    if reply is not None:
+        # A prompt never swallows an attendance answer (rules in conversations/attendance.py).
+        if reply.meeting_id is None and flow and flow.takes(state, text, person.language):
+            return Outcome(state=state, replies=[attendance.ask_which(person, reply)])
+        outcome = attendance.answer(person, reply)
+        outcome.state = state
+        if flow:
+            outcome.replies.append(Reply(flow.waiting_note(person)))
+        return outcome
     if flow and flow.free_text(state):  # a note, a place, a description: taken as written
         return flow.handle(person, state, text, now)
     if commands.is_status(text, person.language):
@@ -46,6 +68,9 @@ def handle_text(person: PersonView, state: dict | None, text: str, now: datetime
 
 
 def _menu(t: T, person: PersonView) -> str:
+    pending = attendance.pending_lines(person)
+    if pending:
+        return "\n".join(pending)
     return t("Hello {name}. Nothing is waiting for your answer now; your weekly prompt will come. "
              "Send HELP at any time.", name=person.name.split()[0])
 

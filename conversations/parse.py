@@ -198,3 +198,21 @@ def parse_statuses(text: str, language: str) -> list[StatusItem]:
     if items and note_from is not None:
         items[-1]["note"] = _note(text, note_from, len(text))
     return [StatusItem(**it) for it in items]
+
+
+def keyword_and_number(text: str, language: str, meanings: tuple[str, ...]) -> tuple[str, int | None] | None:
+    """(meaning, number) when the whole message is one keyword with at most one number before or
+    after it ("YES", "yes 12", "12 oui", "Y12", "#12 no"); None for anything else."""
+    tokens = [tok for tok in _tokens(normalise(text)) if tok.text != "?"]
+    number = None
+    if tokens and tokens[0].is_int:
+        number, tokens = int(tokens[0].text), tokens[1:]
+    if not tokens:
+        return None
+    found = _match(tokens, 0, meanings, language)
+    if not found:
+        return None
+    rest = tokens[found[1]:]
+    if len(rest) == 1 and rest[0].is_int and number is None:
+        number, rest = int(rest[0].text), []
+    return (found[0], number) if not rest else None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from conversations.i18n import T
 from conversations.parse import command, normalise
 from conversations.views import CommunityReported, Outcome, PersonView, Reply, iso_period
-from conversations.weekly import short_title
+from conversations.budget import cut, fitted
 
 FLOW = "report"
 
@@ -22,9 +22,9 @@ def start(person: PersonView, now: datetime, timeout: timedelta) -> Outcome:
              "expires_at": (now + timeout).isoformat()}
     if len(actions) == 1:
         return _ask_where(t, {**state, "action": actions[0].id, "step": "where"})
-    lines = [t("Community report. Which action? Reply with its number:")]
-    lines += [f"{n} {short_title(a.title)}" for n, a in enumerate(actions, 1)]
-    return Outcome(state=state, replies=[Reply("\n".join(lines))])
+    head = t("Community report. Which action? Reply with its number:")
+    return Outcome(state=state, replies=[Reply(fitted(lambda limit: "\n".join(
+        [head] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)])))])
 
 
 def _ask_where(t: T, state: dict) -> Outcome:
@@ -58,8 +58,23 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
                               people_reached=reached, period=iso_period(now))
     titles = {a.id: a.title for a in person.actions}
     text = t("Thank you. Community report recorded for {title}, in {place}.",
-             title=short_title(titles.get(state["action"], "")), place=state["locality"])
+             title=cut(titles.get(state["action"], "")), place=state["locality"])
     return Outcome(state=None, replies=[Reply(text)], events=[event])
+
+
+def takes(state: dict, text: str, language: str) -> bool:
+    return free_text(state)
+
+
+def expired_note(person: PersonView, state: dict) -> str:
+    t = T(person.language)
+    return t("Your community report was not finished and has closed. "
+             "Send REPORT to start again.")
+
+
+def waiting_note(person: PersonView) -> str:
+    t = T(person.language)
+    return t("Your community report is still open.")
 
 
 def free_text(state: dict) -> bool:

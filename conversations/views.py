@@ -21,6 +21,19 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class InvitationView:
+    """An invitation to a meeting that has not started yet."""
+
+    meeting_id: int                  # the number the person quotes: "YES 12"
+    title: str
+    starts_at: datetime              # aware
+    place: str
+    status: str                      # pending, confirmed or declined
+    substitute: str | None = None    # who would go in their place (SUB), if anyone can
+    sent_by: str | None = None       # the lead who sent this person in their place
+
+
+@dataclass(frozen=True)
 class PersonView:
     id: int
     name: str
@@ -28,6 +41,7 @@ class PersonView:
     timezone: str
     institution: str = ""
     actions: tuple[ActionView, ...] = ()
+    invitations: tuple[InvitationView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,8 +103,16 @@ class CommunityReported:
     period: str
 
 
+@dataclass(frozen=True)
+class AttendanceAnswered:
+    """The answer to a meeting invitation: confirmed, declined, or delegated to the substitute."""
+
+    meeting_id: int
+    answer: str
+
+
 Event = (ProgressReported | ProgressRetracted | NoteAdded | LanguageChanged | AvailabilityChanged
-         | CommunityReported)
+         | CommunityReported | AttendanceAnswered)
 
 
 @dataclass

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
+
+from conversations.budget import cut, fitted
 from conversations.i18n import T
 from conversations.parse import command, parse_statuses
 from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, ProgressRetracted, Reply, iso_period
 
 FLOW = "weekly"
-TITLE_MAX = 40
 
 
 def status_label(t: T, status: str) -> str:
@@ -22,12 +24,8 @@ def status_label(t: T, status: str) -> str:
     }[status]
 
 
-def short_title(title: str) -> str:
-    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 3].rstrip() + "..."
-
-
 def _legend(t: T) -> str:
-    return t("Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P")
+    return t("Reply e.g. 1D 2P (D done, P in progress, N not started, B blocked)")
 
 
 def open_actions(person: PersonView):
@@ -41,9 +39,10 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> 
         return None
     t = T(person.language)
     period = iso_period(now)
-    lines = [t("{name}, weekly update {period}:", name=person.name.split()[0], period=period)]
-    lines += [f"{n} {short_title(a.title)}" for n, a in enumerate(actions, 1)]
-    lines.append(_legend(t))
+    monday = (now - timedelta(days=now.weekday())).date()
+    header = t("Week of {date}:", date=format_date(monday, "d MMM", locale=person.language))
+    text = fitted(lambda limit: "\n".join(
+        [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]))
     state = {
         "flow": FLOW,
         "step": "statuses",
@@ -53,7 +52,7 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> 
         "answered": {},
         "expires_at": (now + timeout).isoformat(),
     }
-    return Outcome(state=state, replies=[Reply("\n".join(lines))])
+    return Outcome(state=state, replies=[Reply(text)])
 
 
 def _echo(t: T, state: dict, numbers: list[int]) -> str:
@@ -135,11 +134,13 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
                          "There are no actions {numbers}; your actions are numbered 1 to {last}.",
                          len(wrong), numbers=", ".join(wrong), last=count))
     left = _remaining(state)
+    ask_next = None
     if recorded and left:
         lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
         nxt = left[0]
-        lines.append(t("Now action {number} {title}: D, P, N or B?", number=nxt,
-                       title=short_title(titles[state["actions"][nxt - 1]].title) if state["actions"][nxt - 1] in titles else ""))
+        title = titles[state["actions"][nxt - 1]].title if state["actions"][nxt - 1] in titles else ""
+        ask_next = lambda limit: t("Now action {number} {title}: D, P, N or B?", number=nxt,  # noqa: E731
+                                   title=cut(title, limit))
     elif recorded:
         state["step"] = "note"
         lines.append(t("Thank you. Recorded for {period}: {items}.", period=state["period"],
@@ -149,7 +150,8 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         lines.append(_legend(t))
     if recorded:  # what UNDO takes back: this message's answers, and what stood before them
         state["last"] = {str(n): previous[str(n)] for n in recorded}
-    return Outcome(state=state, replies=[Reply(" ".join(lines))], events=events)
+    text = fitted(lambda limit: " ".join(lines + [ask_next(limit)])) if ask_next else " ".join(lines)
+    return Outcome(state=state, replies=[Reply(text)], events=events)
 
 
 def _undo(t: T, person: PersonView, state: dict) -> Outcome:
@@ -177,6 +179,22 @@ def _sorted_answered(state: dict) -> list[int]:
     return sorted(int(n) for n in state["answered"])
 
 
+def takes(state: dict, text: str, language: str) -> bool:
+    """Could this text be an answer here? (Then a bare YES/NO is not guessed to be a meeting's.)"""
+    return state["step"] == "note" or bool(parse_statuses(text, language))
+
+
+def expired_note(person: PersonView, state: dict) -> str:
+    t = T(person.language)
+    return t("Your update for {period} has closed; what you sent is saved. "
+             "The next prompt will come next week.", period=state["period"])
+
+
+def waiting_note(person: PersonView) -> str:
+    t = T(person.language)
+    return t("Your weekly update is still open.")
+
+
 def free_text(state: dict) -> bool:
     return False  # the note step also takes corrections (2B), STATUS and the other commands
 
@@ -186,5 +204,5 @@ def help_text(person: PersonView, state: dict) -> str:
     if state["step"] == "note":
         return t("Reply with a short note to add it to this week's update, SKIP for none, "
                  "or send another status to correct one, e.g. 2B.")
-    return t("Weekly update: reply with each action number and its status, e.g. 1D 2P. "
-             "D done, P in progress, N not started, B blocked. You may add a note after a status.")
+    return t("Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
+             "a note after it if you wish. UNDO takes back your last answer.")

@@ -42,8 +42,7 @@ def _process(ctx, inbox_id: int) -> None:
                 .order_by(InboxMessage.id)
                 .with_for_update()
             ).all()
-            runner = Runner(session, default_language=ctx.settings.default_language,
-                            session_timeout=timedelta(hours=ctx.settings.session_timeout_hours))
+            runner = Runner(session, settings=ctx.settings, configured=ctx.configured)
             for item in rows:
                 if item.status != "new":
                     continue

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from backend.addresses import aware
 from backend.context import Context
 from backend.pipeline.models import InboxMessage, OutboxMessage
+from backend.timers import fire_due
 
 
 def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
@@ -16,6 +17,7 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
     whose lease ended (their worker died). A row whose job is still waiting in a queue is left
     alone, however long the queue, unless it has waited ten times STALE_AFTER_SECONDS (a job
     lost while its id stayed marked)."""
+    expired = fire_due(ctx, now)
     grace = timedelta(seconds=ctx.settings.stale_after_seconds)
     stale, lost = now - grace, now - 10 * grace
     waiting_in, waiting_out = ctx.dispatcher.pending("inbound"), ctx.dispatcher.pending("send")
@@ -37,4 +39,4 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         ctx.dispatcher.enqueue_inbound(inbox_id)
     for outbox_id, priority, channel in outbox:
         ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
-    return {"inbound": len(inbox), "outbound": len(outbox)}
+    return {"inbound": len(inbox), "outbound": len(outbox), "expired": expired}

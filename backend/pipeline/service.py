@@ -8,7 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.message import ChannelEvent, InboundMessage
-from backend.pipeline.models import ConversationSession, InboxMessage, OutboxMessage
+from backend.pipeline.models import ConversationSession, Fire, InboxMessage, OutboxMessage
+
+EXPIRY = "session_expiry"
 
 
 def store_inbound(session: Session, item: InboundMessage | ChannelEvent, now: datetime) -> tuple[int, bool]:
@@ -57,6 +59,7 @@ def load_state(session: Session, *, person_id: int) -> dict | None:
 
 
 def save_state(session: Session, *, person_id: int, state: dict | None, now: datetime) -> None:
+    """Store the person's conversation, and keep one expiry timer for it (none when nothing waits)."""
     row = session.scalar(select(ConversationSession).where(ConversationSession.person_id == person_id))
     if row is None:
         row = ConversationSession(person_id=person_id, state=state or {}, updated_at=now)
@@ -64,3 +67,22 @@ def save_state(session: Session, *, person_id: int, state: dict | None, now: dat
     else:
         row.state = state or {}
         row.updated_at = now
+    _arm_expiry(session, person_id=person_id, state=state, now=now)
+
+
+def session_key(state: dict | None) -> str | None:
+    """Names one waiting conversation: a timer set for it does nothing once it has moved on."""
+    return f"{state['flow']}:{state['expires_at']}" if state and state.get("expires_at") else None
+
+
+def _arm_expiry(session: Session, *, person_id: int, state: dict | None, now: datetime) -> None:
+    key = session_key(state)
+    fire = session.scalar(select(Fire).where(Fire.person_id == person_id, Fire.kind == EXPIRY,
+                                             Fire.done_at.is_(None)))
+    if fire is not None and fire.session_token == key:
+        return
+    if fire is not None:
+        fire.done_at = now          # that conversation moved on: its timer is spent
+    if key is not None:
+        session.add(Fire(kind=EXPIRY, due_at=datetime.fromisoformat(state["expires_at"]), person_id=person_id,
+                         session_token=key))

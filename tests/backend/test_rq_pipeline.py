@@ -94,7 +94,7 @@ def test_redis_lost_before_processing_loses_nothing(product):
     post_telegram(client, text_update(910010, "1B no budget"))
     Redis.from_url(ctx.settings.redis_url).flushall()
     # one reply to handle; five weekly prompts (Amina on Telegram, four on the simulator) to send
-    assert sweep(ctx, datetime.now(timezone.utc)) == {"inbound": 1, "outbound": 5}
+    assert sweep(ctx, datetime.now(timezone.utc)) == {"inbound": 1, "outbound": 5, "expired": 0}
     worker = start_worker(env, "--burst")
     assert worker.wait(60) == 0, log_of(worker)
     wait_until(lambda: [s for s, _ in outbox_status(ctx)] == ["sent", "sent"], message="both messages sent")

@@ -46,8 +46,8 @@ def test_demo_chat_records_an_update(tmp_path):
                 return line
 
     try:
-        expect("Amina, weekly update")
-        expect("E.g. 1D 2P")
+        expect("Week of")
+        expect("Reply e.g. 1D 2P")
         proc.stdin.write("hello\n")
         proc.stdin.flush()
         expect("Sorry, I did not understand")

@@ -1,10 +1,11 @@
 """The conversations end to end through the simulator channel, in each of the five languages.
 
 Each test imports a small roster of its own: the focal point (in the language under test), a
-substitute, and an English "twin" with the same actions in another institution. Every message
-is sent to both; for a non-English person each bot reply must differ from the twin's, and hold
-none of a few English-only words (once the action titles are taken out). Replies are not compared
-with literal texts (the catalogues are being rewritten): the tests check what is stored."""
+substitute, and an English "twin" with the same actions in another institution; every message is
+sent to both. Each conversation (a `FLOWS` function, written like a transcript) runs twice:
+`test_flow` checks what it stores; `test_no_english_reply` checks that, for a non-English person,
+each reply differs from the twin's and holds none of a few English-only words (action titles
+aside). Replies are never compared with literal texts (the catalogues are being rewritten)."""
 from __future__ import annotations
 
 import csv
@@ -125,17 +126,17 @@ class Phone:
 
 
 class Chat:
-    """The person and their English twin, told the same things; `say` returns the person's reply
-    after checking it is not English (unless the person's language is English)."""
+    """The person and their English twin, told the same things. `say` returns the person's reply
+    and keeps it, with the twin's, for `assert_not_english`."""
 
     def __init__(self, ctx, client, lang):
         self.ctx, self.lang, self.titles = ctx, lang, SAY[lang]["titles"]
         self.me, self.twin = Phone(ctx, client, ME), Phone(ctx, client, TWIN)
+        self.heard: list[tuple[str, str | None, str]] = []  # (reply, the twin's reply, language then)
 
     def say(self, text: str, twin: bool = True) -> str:
         reply = self.me.say(text)
-        english = self.twin.say(text) if twin else None
-        self.check(reply, english)
+        self.heard.append((reply, self.twin.say(text) if twin else None, self.lang))
         return reply
 
     def prompt(self) -> str:
@@ -143,16 +144,17 @@ class Chat:
         for phone in (ME, TWIN):
             send_weekly_now(self.ctx, phone)
         wait_until(lambda: _unsent(self.ctx) == 0, message="the weekly prompts")
-        reply, english = self.me.received(), self.twin.received()
-        self.check(reply, english)
+        reply = self.me.received()
+        self.heard.append((reply, self.twin.received(), self.lang))
         return reply
 
-    def check(self, reply: str, english: str | None) -> None:
-        if self.lang == "en":
-            return
-        if english is not None and (reply or english):
-            assert reply != english, f"{self.lang} reply is the English one: {reply!r}"
-        assert_not_english(reply, self.titles)
+    def assert_not_english(self) -> None:
+        """Every reply heard in another language than English differs from the English twin's
+        and holds no English-only word."""
+        for reply, english, lang in self.heard:
+            if lang != "en":
+                assert not english or reply != english, f"{lang} reply is the English one: {reply!r}"
+                assert_not_english(reply, self.titles)
 
 
 def assert_not_english(reply: str, titles=()) -> None:
@@ -210,7 +212,7 @@ def opted_out(chat, phone=ME) -> bool:
         return s.scalar(select(AddressState.opted_out_at).where(AddressState.address == phone)) is not None
 
 
-def test_weekly_update_undo_and_note(chat):
+def weekly_update_undo_and_note(chat):
     """Every action in one message (with a figure), UNDO, then one action at a time and a note."""
     s = SAY[chat.lang]
     assert shown(chat.titles[0]) in chat.prompt()
@@ -227,7 +229,7 @@ def test_weekly_update_undo_and_note(chat):
     assert (action_status(chat, "INS-1"), action_status(chat, "INS-2")) == ("completed", "blocked")
 
 
-def test_unhappy_paths(chat):
+def unhappy_paths(chat):
     """Gibberish, a number beyond the list, two answers for one action in one SMS, an answer in
     another language, and an answer after the session expired: nothing wrong is stored."""
     s = SAY[chat.lang]
@@ -266,7 +268,7 @@ def test_undo_takes_back_two_answers_for_one_action_in_one_sms(chat):
     assert updates(chat) == [] and action_status(chat, "INS-1") == "not_started"
 
 
-def test_community_report(chat):
+def community_report(chat):
     """REPORT in the person's words: which action, where, what, how many people."""
     s = SAY[chat.lang]
     assert shown(chat.titles[1]) in chat.say(s["report"])
@@ -280,7 +282,7 @@ def test_community_report(chat):
             "community", s["place"], 45, s["what"], "in_progress")
 
 
-def test_away_and_back(chat):
+def away_and_back(chat):
     """AWAY with a day/month date in the person's way of writing it: their substitute gets the
     prompt; AWAY until a weekday named in their language; BACK."""
     s = SAY[chat.lang]
@@ -295,8 +297,7 @@ def test_away_and_back(chat):
     wait_until(lambda: _unsent(chat.ctx) == 0, message="the substitute's prompt")
     substitute_prompt = Phone(chat.ctx, chat.me.client, SUBSTITUTE).received()
     assert shown(chat.titles[0]) in substitute_prompt
-    if chat.lang != "en":
-        assert_not_english(substitute_prompt, chat.titles)
+    chat.heard.append((substitute_prompt, None, chat.lang))
 
     chat.say(s["friday"])
     assert person(chat)[1] == today + timedelta(days=(4 - today.weekday()) % 7 or 7)
@@ -304,7 +305,8 @@ def test_away_and_back(chat):
     assert person(chat)[1] is None
 
 
-def test_commands_help_status_stop_start_and_lang(chat):
+def commands_help_status_stop_start_and_lang(chat):
+    """The short menu, HELP, STOP and START, STATUS, LANG: what follows LANG is in the new language."""
     s = SAY[chat.lang]
     first_name = s["name"].split()[0]
     assert first_name in chat.say(s["hello"])  # the short menu: nothing is waiting
@@ -333,6 +335,35 @@ def test_commands_help_status_stop_start_and_lang(chat):
     assert old == status_label(T(new), "not_started") or old not in status
     chat.say("1D")
     assert updates(chat)[0][:2] == ("INS-1", "completed")
+
+
+FLOWS = {"weekly": weekly_update_undo_and_note, "unhappy": unhappy_paths, "report": community_report,
+         "away": away_and_back, "commands": commands_help_status_stop_start_and_lang}
+
+
+@pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES], indirect=["chat"])
+def test_flow(flow, chat):
+    """What each conversation stores, in each language."""
+    FLOWS[flow](chat)
+
+
+UNTRANSLATED = pytest.mark.xfail(strict=True, reason=(
+    "English leaks: the fr, es, pt and ar catalogues leave the messages added in c78f55a untranslated "
+    "(`nmirf i18n check` lists them). A French person gets the weekly prompt 'Week of 23 nov.: ... Reply e.g. "
+    "1D 2P (D done, P in progress, N not started, B blocked)'; HELP: 'Reply number+status, e.g. 1D 2P (...), a note "
+    "after it if you wish. UNDO takes back your last answer.'; 7D: \"L'action 7 n'existe pas ; ... Reply e.g. 1D 2P "
+    "(...)\"; STATUS: '2 open actions: 1 ...: pas commencé ... This week's update is waiting: reply e.g. 1D 2P.'; "
+    "an answer after expiry: 'Your update for 2026-W48 has closed; what you sent is saved. ...'. Community reports "
+    "are clean."))
+
+
+@pytest.mark.parametrize("flow, chat", [pytest.param(flow, lang, marks=UNTRANSLATED if flow != "report" else ())
+                                        for flow in FLOWS for lang in LANGUAGES
+                                        if lang != "en" or flow == "commands"], indirect=["chat"])
+def test_no_english_reply(flow, chat):
+    """The same conversations: no reply in another language than English is English."""
+    FLOWS[flow](chat)
+    chat.assert_not_english()
 
 
 @pytest.mark.parametrize("lang", [pytest.param(code, marks=pytest.mark.xfail(

@@ -28,9 +28,9 @@ def test_status_lists_open_actions_and_what_is_waiting(word):
     out = engine.handle_text(p, state, word, NOW)
     assert out.state == state and out.events == []
     text = out.replies[0].text
-    assert "You have 2 open actions:" in text
-    assert "- Draft the child protection bill: in progress" in text and "county shelter" not in text
-    assert "Your update for 2026-W48 is waiting" in text
+    assert text.startswith("2 open actions:\n1 Draft the child protection bill: in progress")
+    assert "county shelter" not in text
+    assert "This week's update is waiting" in text
 
 
 def test_status_with_nothing_open():

@@ -47,16 +47,22 @@ def test_titles_are_forty_characters():
 
 
 def test_prompt_lists_open_actions_numbered_with_legend():
-    """The prompt greets by first name, names the ISO week, numbers each open action and explains the reply."""
+    """The prompt names the week, numbers each open action and explains the reply, in one SMS: three
+    titles of 40 characters are shortened just enough to fit 160 characters."""
     c = Chat(PERSON, NOW)
     text = c.prompt()
     assert text.splitlines() == [
-        "Amina, weekly update 2024-W19:",
-        "1 Adopt the national action plan on rights",
-        "2 Train police on custody safeguards today",
-        "3 Publish annual report on prison visiting",
-        "Reply number+status: D done, P in progress, N not started, B blocked. E.g. 1D 2P",
+        "Week of 6 May:",
+        "1 Adopt the national a...",
+        "2 Train police on cust...",
+        "3 Publish annual repor...",
+        "Reply e.g. 1D 2P (D done, P in progress, N not started, B blocked)",
     ]
+    assert len(text) <= 160
+    two = Chat(replace(PERSON, actions=PERSON.actions[:2]), NOW).prompt()
+    assert "1 Adopt the national action plan on...\n2 Train police on custody safeguards..." in two
+    one = Chat(replace(PERSON, actions=PERSON.actions[:1]), NOW).prompt()
+    assert "\n1 Adopt the national action plan on rights\n" in one  # whole when it fits
     assert c.state["step"] == "statuses" and c.state["actions"] == [101, 102, 103]
     assert c.state["expires_at"] == (NOW + TIMEOUT).isoformat()
     assert c.events == []
@@ -288,13 +294,14 @@ def test_help_at_each_step_keeps_state_and_is_step_specific(word):
     c = chat()
     before = c.state
     reply = c.say(word)
-    assert reply.startswith("Weekly update: reply with each action number and its status, e.g. 1D 2P.")
+    assert reply.startswith("Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked)")
+    assert "UNDO" in reply
     assert c.state == before and c.events == []
 
     c.say("1D")
     before = c.state
     reply = c.say(word)
-    assert reply.startswith("Weekly update:")
+    assert reply.startswith("Reply number+status")
     assert c.state == before and len(c.events) == 1
 
     c.say("2P 3B")
@@ -350,20 +357,20 @@ def test_completed_actions_are_left_out_and_numbers_follow_the_prompt():
     person = replace(PERSON, actions=(replace(PLAN, status="completed"), TRAIN, REPORT))
     c = Chat(person, NOW)
     lines = c.prompt().splitlines()
-    assert lines[1:3] == ["1 Train police on custody safeguards today",
-                          "2 Publish annual report on prison visiting"]
+    assert lines[1:3] == ["1 Train police on custody safeguard...",
+                          "2 Publish annual report on prison v..."]
     c.say("1P 2D")
     assert reported(c) == [(102, "in_progress"), (103, "completed")]
 
 
 def test_long_title_is_shortened_with_ellipsis():
-    """A title longer than 40 characters is cut at 37 with "..." in the prompt and the next-action question."""
+    """A title is cut with "..." as far as the SMS needs, and to 40 characters at most (the
+    next-action question has room for 40)."""
     long_title = "Establish an independent monitoring mechanism for places of detention"
-    person = replace(PERSON, actions=(PLAN, replace(TRAIN, title=long_title), REPORT))
+    person = replace(PERSON, actions=(PLAN, replace(TRAIN, title=long_title)))
     c = Chat(person, NOW)
     lines = c.prompt().splitlines()
-    assert lines[2] == "2 Establish an independent monitoring m..."
-    assert len(lines[2]) == len("2 ") + 40
+    assert lines[2] == "2 Establish an independent monitorin..."
     assert long_title not in c.say("1D")
     assert "Now action 2 Establish an independent monitoring m...: D, P, N or B?" in c.last.replies[0].text
 
@@ -372,11 +379,11 @@ def _segments(text: str):
     return count_segments(text)
 
 
-def test_prompt_for_three_forty_char_titles_fits_two_sms_segments():
-    """The weekly prompt for three 40-character titles is plain GSM-7 and at most 2 SMS."""
+def test_prompt_for_three_forty_char_titles_fits_one_sms_segment():
+    """The weekly prompt for three 40-character titles is plain GSM-7 and one SMS."""
     prompt = Chat(PERSON, NOW).prompt()
     seg = _segments(prompt)
-    assert seg.encoding == "GSM-7" and seg.segments <= 2, (
+    assert seg.encoding == "GSM-7" and seg.segments == 1, (
         f"prompt: {seg.encoding}, {seg.characters} chars, {seg.units} units, {seg.segments} segments")
 
 

@@ -56,11 +56,10 @@ def invitation_text(person: PersonView, invitation: InvitationView) -> str:
 
 
 def parse(person: PersonView, text: str) -> Answer | None:
-    """The attendance answer in this message, when the person has an open invitation."""
-    if not person.invitations:
-        return None
+    """The attendance answer in this message: any, when the person has an open invitation; else
+    only one that names a meeting ("YES 12"), to be told that meeting is not open to them."""
     found = keyword_and_number(text, person.language, MEANINGS)
-    if found is None:
+    if found is None or not (person.invitations or found[1] is not None):
         return None
     meaning, number = found
     words = [tok.text for tok in _tokens(normalise(text)) if not tok.is_int and tok.text != "?"]
@@ -68,6 +67,10 @@ def parse(person: PersonView, text: str) -> Answer | None:
         return None  # one letter means yes or no only in the person's own language ("n" is also "not started")
     word = "".join(ch for ch in text if not ch.isdigit() and ch not in "#.)=").strip().upper() or meaning.upper()
     return Answer(meaning, number, word)
+
+
+def is_open(person: PersonView, meeting_id: int) -> bool:
+    return any(i.meeting_id == meeting_id for i in person.invitations)
 
 
 def ask_which(person: PersonView, answer: Answer) -> Reply:

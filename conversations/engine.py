@@ -39,10 +39,13 @@ def _handle(person: PersonView, state: dict | None, text: str, now: datetime) ->
         body = flow.help_text(person, state) if flow else _menu(t, person)
         return Outcome(state=state, replies=[Reply(body)])
     reply = attendance.parse(person, text)
-    if reply is not None:
+    if reply is not None and flow and flow.takes(state, text, person.language):
         # A prompt never swallows an attendance answer (rules in conversations/attendance.py).
-        if reply.meeting_id is None and flow and flow.takes(state, text, person.language):
+        if reply.meeting_id is None:
             return Outcome(state=state, replies=[attendance.ask_which(person, reply)])
+        if not attendance.is_open(person, reply.meeting_id):
+            reply = None  # "1 s": a status for action 1, not an answer to a meeting 1 nobody has
+    if reply is not None:
         outcome = attendance.answer(person, reply)
         outcome.state = state
         if flow:

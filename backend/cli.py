@@ -95,12 +95,14 @@ def cmd_progress_list(args) -> int:
         if not rows:
             print("no progress updates yet")
         for u in rows:
-            figure = f" [{u.action.indicator}: {u.indicator_value.normalize():f}]" if u.indicator_value is not None else ""
+            figure = (f" [{u.action.indicator}: {u.indicator_value.normalize():f}]"
+                      if u.action and u.indicator_value is not None else "")
             note = f" - {u.note}" if u.note else ""
             if u.level == "community":
                 reached = f", {u.people_reached} people reached" if u.people_reached is not None else ""
                 note = f" [community: {u.locality}{reached}]" + note
-            print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {u.action.code:<8} {u.status:<11} "
+            subject = u.action.code if u.action else f"cluster {u.cluster.code}"
+            print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {subject:<8} {u.status:<11} "
                   f"{u.person.name}{figure}{note}")
     return 0
 

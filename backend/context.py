@@ -40,6 +40,9 @@ def build_context(settings: Settings, dispatcher=None) -> Context:
     from backend.channels import build_pacer, build_senders
     from backend.jobs.queue import make_dispatcher
 
+    from conversations.i18n import set_default_language
+
+    set_default_language(settings.default_language)
     ctx = Context(settings=settings, db=Database(settings.database_url), senders=build_senders(settings),
                   pacer=build_pacer(settings))
     ctx.dispatcher = dispatcher if dispatcher is not None else make_dispatcher(settings)

@@ -10,7 +10,7 @@ from backend.catalog import service as catalog
 from backend.meetings import service as meetings
 from backend.roster import service as roster
 from backend.roster.models import Person
-from conversations.views import ActionView, PersonView
+from conversations.views import ActionView, ClusterView, PersonView
 
 
 def person_view(session: Session, person: Person, now: datetime, extra_action_ids=()) -> PersonView:
@@ -30,4 +30,14 @@ def person_view(session: Session, person: Person, now: datetime, extra_action_id
         institution=", ".join(i.short_name for i in institutions),
         actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
         invitations=meetings.open_invitations(session, person_id=person.id, now=now),
+        **_reportable(session, person, today),
+    )
+
+
+def _reportable(session: Session, person: Person, today) -> dict:
+    serving = [i.id for i in roster.institutions_of(session, person_id=person.id, day=today)]
+    return dict(
+        report_actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator)
+                             for a in catalog.actions_of(session, institution_ids=serving)),
+        clusters=tuple(ClusterView(id=c.id, name=c.name) for c in catalog.clusters_for(session, institution_ids=serving)),
     )

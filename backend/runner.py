@@ -77,11 +77,12 @@ class Runner:
             elif isinstance(event, AvailabilityChanged):
                 person.away_until = event.until
             elif isinstance(event, CommunityReported):
-                action = self.session.get(Action, event.action_id)
+                action = self.session.get(Action, event.action_id) if event.action_id else None
                 status = "in_progress" if action is None or action.status == "not_started" else action.status
                 progress.record(self.session, action_id=event.action_id, person_id=person.id, status=status,
                                 period=event.period, note=event.note, now=now, inbound_id=inbound_id,
-                                level="community", locality=event.locality, people_reached=event.people_reached)
+                                level="community", locality=event.locality, people_reached=event.people_reached,
+                                cluster_id=event.cluster_id)
             elif isinstance(event, AttendanceAnswered):
                 handed = meetings.answer(self.session, person_id=person.id, meeting_id=event.meeting_id,
                                          answer=event.answer, now=now, settings=self.settings,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bot.segments import count_segments, fold_to_gsm
 from conversations import attendance, engine, onboarding, subscription
 from conversations.i18n import available_languages
-from conversations.views import ActionView, InvitationView, PersonView
+from conversations.views import ActionView, ClusterView, InvitationView, PersonView
 
 NOW = datetime(2026, 12, 28, 9, 0, tzinfo=timezone.utc)
 ACTIONS = (
@@ -28,7 +28,8 @@ SECOND = InvitationView(meeting_id=1240, title="Children's rights cluster: progr
 
 def _person(language: str, invitations=()) -> PersonView:
     return PersonView(id=1, name="Maximiliana Wanjiru-Achieng", language=language, timezone="Africa/Nairobi",
-                      institution="MOJ", actions=ACTIONS, invitations=invitations)
+                      institution="MOJ", actions=ACTIONS, invitations=invitations, report_actions=ACTIONS,
+                      clusters=(ClusterView(9, "Rights of persons with disabilities and older persons"),))
 
 
 def _say(person: PersonView, state, text: str) -> str:
@@ -70,7 +71,7 @@ def _more(language: str, p: PersonView) -> dict[str, str]:
     return {
         "report_choice": report.replies[0].text,
         "report_where": _say(p, report.state, "1"),
-        "report_done": _say(p, {**report.state, "step": "reached", "action": 1, "locality": "Kakamega North",
+        "report_done": _say(p, {**report.state, "step": "reached", "action": 1, "locality": "Kakamega North Sub-County, Shinyalu Ward",
                                 "what": "x" * 500}, "1250"),
         "expired_report": engine.expired_note(p, report.state),
         "away": _say(p, None, "AWAY 2026-12-31"),

@@ -1,6 +1,7 @@
-"""Community-level report, started by the person at any time with REPORT: which action, where,
-what was done, how many people were reached. Stored as a progress update marked community
-level, with its locality. Diagram: report.mmd."""
+"""Community-level report, started by the person at any time with REPORT: which action or
+recommendation cluster (of any institution they serve, as lead or substitute), where, what was
+done, how many people were reached. Stored as a progress update marked community level, with its
+locality. Diagram: report.mmd."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -13,18 +14,32 @@ from conversations.budget import cut, fitted
 FLOW = "report"
 
 
+def _choices(person: PersonView) -> list[tuple[str, int, str]]:
+    """(kind, id, title): the person's actions, then the clusters they answer."""
+    return ([("action", a.id, a.title) for a in person.report_actions]
+            + [("cluster", c.id, c.name) for c in person.clusters])
+
+
+def _title(person: PersonView, state: dict) -> str:
+    for kind, ident, title in _choices(person):
+        if state.get(kind) == ident:
+            return title
+    return ""
+
+
 def start(person: PersonView, now: datetime, timeout: timedelta) -> Outcome:
     t = T(person.language)
-    actions = person.actions
-    if not actions:
+    choices = _choices(person)
+    if not choices:
         return Outcome(state=None, replies=[Reply(t("You have no action to report on. Please ask your NMIRF secretariat."))])
-    state = {"flow": FLOW, "step": "action", "actions": [a.id for a in actions],
+    state = {"flow": FLOW, "step": "action", "choices": [[kind, ident] for kind, ident, _ in choices],
              "expires_at": (now + timeout).isoformat()}
-    if len(actions) == 1:
-        return _ask_where(t, {**state, "action": actions[0].id, "step": "where"})
-    head = t("Community report. Which action? Reply with its number:")
+    if len(choices) == 1:
+        kind, ident, _title_ = choices[0]
+        return _ask_where(t, {**state, kind: ident, "step": "where"})
+    head = t("Community report. Which action or theme? Reply with its number:")
     return Outcome(state=state, replies=[Reply(fitted(lambda limit: "\n".join(
-        [head] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)])))])
+        [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(choices, 1)])))])
 
 
 def _ask_where(t: T, state: dict) -> Outcome:
@@ -38,10 +53,11 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
     step, answer = state["step"], text.strip()
     if step == "action":
         number = normalise(answer).strip(" .)#")
-        if not number.isdecimal() or not 1 <= int(number) <= len(state["actions"]):
+        if not number.isdecimal() or not 1 <= int(number) <= len(state["choices"]):
             return Outcome(state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.",
-                                                         last=len(state["actions"])))])
-        return _ask_where(t, {**state, "action": state["actions"][int(number) - 1], "step": "where"})
+                                                         last=len(state["choices"])))])
+        kind, ident = state["choices"][int(number) - 1]
+        return _ask_where(t, {**state, kind: ident, "step": "where"})
     if step == "where":
         return Outcome(state={**state, "locality": answer[:100], "step": "what"},
                        replies=[Reply(t("What was done? A short description, please."))])
@@ -54,11 +70,11 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         if not digits.isdecimal() or len(digits) > 9:
             return Outcome(state=state, replies=[Reply(t("Please reply with a number, e.g. 250, or SKIP."))])
         reached = int(digits)
-    event = CommunityReported(action_id=state["action"], locality=state["locality"], note=state["what"],
-                              people_reached=reached, period=iso_period(now))
-    titles = {a.id: a.title for a in person.actions}
-    text = t("Thank you. Community report recorded for {title}, in {place}.",
-             title=cut(titles.get(state["action"], "")), place=state["locality"])
+    event = CommunityReported(action_id=state.get("action"), cluster_id=state.get("cluster"),
+                              locality=state["locality"], note=state["what"], people_reached=reached,
+                              period=iso_period(now))
+    text = fitted(lambda limit: t("Thank you. Community report recorded for {title}, in {place}.",
+                                  title=cut(_title(person, state), limit), place=cut(state["locality"], 40)))
     return Outcome(state=None, replies=[Reply(text)], events=[event])
 
 

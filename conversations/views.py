@@ -21,6 +21,14 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class ClusterView:
+    """A thematic group of recommendations a community report may be about."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class InvitationView:
     """An invitation to a meeting that has not started yet."""
 
@@ -40,8 +48,12 @@ class PersonView:
     language: str
     timezone: str
     institution: str = ""
-    actions: tuple[ActionView, ...] = ()
+    actions: tuple[ActionView, ...] = ()             # what they report on weekly (as today's lead)
     invitations: tuple[InvitationView, ...] = ()
+    # What a community report may be about: the actions of every institution they serve (lead or
+    # substitute), and the recommendation clusters of those actions.
+    report_actions: tuple[ActionView, ...] = ()
+    clusters: tuple[ClusterView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,13 +106,15 @@ class AvailabilityChanged:
 
 @dataclass(frozen=True)
 class CommunityReported:
-    """A community-level report (REPORT): stored as a progress update marked community level."""
+    """A community-level report (REPORT): stored as a progress update marked community level,
+    on an action or on a recommendation cluster."""
 
-    action_id: int
+    action_id: int | None
     locality: str
     note: str
     people_reached: int | None
     period: str
+    cluster_id: int | None = None
 
 
 @dataclass(frozen=True)

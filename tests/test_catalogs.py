@@ -5,3 +5,18 @@ from backend import catalogs
 def test_catalogues_are_complete_and_up_to_date():
     """`nmirf i18n check` finds nothing: no message missing, untranslated, fuzzy or mis-placeholdered."""
     assert catalogs.check() == []
+
+
+def test_missing_translations_fall_back_to_the_deployment_default_then_english():
+    """A person whose language has no catalogue (sw) reads the deployment's default language;
+    text no catalogue has stays as written."""
+    from conversations import i18n
+
+    try:
+        i18n.set_default_language("es")
+        assert i18n.T("sw")("Report cancelled.") == i18n.T("es")("Report cancelled.") != "Report cancelled."
+        assert i18n.T("fr")("Report cancelled.") == "Rapport annulé."
+        assert i18n.T("sw")("Not a catalogued text") == "Not a catalogued text"
+    finally:
+        i18n.set_default_language("en")
+    assert i18n.T("sw")("Report cancelled.") == "Report cancelled."

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.catalog.models import Action
+from backend.catalog.models import Action, Cluster
 from backend.db import Base
 from backend.roster.models import Person
 
@@ -18,7 +18,8 @@ class ProgressUpdate(Base):
     __tablename__ = "progress_update"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)   # or a cluster:
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)  # community reports
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))
     note: Mapped[str | None] = mapped_column(Text)
@@ -30,5 +31,6 @@ class ProgressUpdate(Base):
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
-    action: Mapped[Action] = relationship()
+    action: Mapped[Action | None] = relationship()
+    cluster: Mapped[Cluster | None] = relationship()
     person: Mapped[Person] = relationship()

@@ -10,14 +10,15 @@ from backend.catalog.models import Action
 from backend.progress.models import ProgressUpdate
 
 
-def record(session: Session, *, action_id: int, person_id: int, status: str, period: str, now: datetime,
+def record(session: Session, *, action_id: int | None, person_id: int, status: str, period: str, now: datetime,
            note: str | None = None, indicator_value=None, inbound_id: int | None = None, level: str = "national",
-           locality: str | None = None, people_reached: int | None = None) -> ProgressUpdate:
-    update = ProgressUpdate(action_id=action_id, person_id=person_id, status=status, note=note,
+           locality: str | None = None, people_reached: int | None = None,
+           cluster_id: int | None = None) -> ProgressUpdate:
+    update = ProgressUpdate(action_id=action_id, cluster_id=cluster_id, person_id=person_id, status=status, note=note,
                             indicator_value=indicator_value, period=period, inbound_id=inbound_id, created_at=now,
                             level=level, locality=locality, people_reached=people_reached)
     session.add(update)
-    action = session.get(Action, action_id)
+    action = session.get(Action, action_id) if action_id is not None else None
     if action is not None:
         action.status = status
     return update

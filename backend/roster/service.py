@@ -78,3 +78,10 @@ def leads(session: Session, *, day: date) -> list[Person]:
     """Every active person who leads at least one institution today."""
     people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
     return [p for p in people if led_institutions(session, person_id=p.id, day=day)]
+
+
+def institutions_of(session: Session, *, person_id: int, day: date) -> list[Institution]:
+    """Every institution where this person is a focal point in post that day, lead or substitute."""
+    return [fp.institution for fp in session.scalars(select(FocalPoint).where(FocalPoint.person_id == person_id)
+                                                     .order_by(FocalPoint.rank, FocalPoint.institution_id))
+            if fp.active_on(day)]

@@ -127,7 +127,8 @@ def test_community_report_is_stored_as_a_community_level_update(product):
 
     ctx, client, _fake = product
     phone = "+254700000006"  # Fatuma, County Government of Kisumu
-    for n, text in enumerate(["REPORT", "Kondele ward", "Shelter site chosen with elders", "45"], 1):
+    # Fatuma's list: her county's action, then the recommendation clusters it answers.
+    for n, text in enumerate(["REPORT", "1", "Kondele ward", "Shelter site chosen with elders", "45"], 1):
         client.post("/webhooks/simulator", json={"from": phone, "text": text, "id": f"r{n}"})
         wait_until(lambda: len(client.get("/simulator/messages", params={"phone": phone}).json()["messages"]) == n)
     with ctx.db.transaction() as s:

@@ -146,7 +146,7 @@ def test_one_letter_is_read_in_the_persons_own_language_first():
 
 
 def test_a_place_in_a_community_report_is_not_taken_for_an_answer():
-    chat = Chat(person(actions=(BILL,)), NOW)
+    chat = Chat(replace(person(), report_actions=(BILL,)), NOW)
     chat.say("REPORT")
     assert chat.state["step"] == "where"
     chat.say("yes")

@@ -1,18 +1,20 @@
 """The community-level report, as a local-authority focal point meets it."""
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from conversations import engine
-from conversations.views import ActionView, CommunityReported, PersonView
+from conversations.views import ActionView, ClusterView, CommunityReported, PersonView
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 SHELTER = ActionView(10, "Open a county shelter for women victims of violence", "not_started")
 ELDERS = ActionView(11, "Train village elders on referral pathways", "in_progress")
 
 
-def person(actions=(SHELTER, ELDERS), language="en"):
-    return PersonView(id=4, name="Fatuma Achieng", language=language, timezone="Africa/Nairobi", actions=actions)
+def person(actions=(SHELTER, ELDERS), language="en", clusters=()):
+    return PersonView(id=4, name="Fatuma Achieng", language=language, timezone="Africa/Nairobi",
+                      report_actions=actions, clusters=clusters)
 
 
 def run(p, *messages):
@@ -29,7 +31,7 @@ def test_report_from_start_to_finish():
     """REPORT, the action's number, the place, what was done, people reached: one community update."""
     state, replies, events = run(person(), "REPORT", "2", "Kondele ward", "Away from the road, trained 30 elders",
                                  "30")
-    assert replies[0].startswith("Community report. Which action?") and "2 Train village elders" in replies[0]
+    assert replies[0].startswith("Community report. Which action or theme?") and "2 Train village elders" in replies[0]
     assert replies[1] == "Where was it done (village, ward or town)?"
     assert state is None and events == [CommunityReported(action_id=11, locality="Kondele ward",
                                                           note="Away from the road, trained 30 elders",
@@ -69,7 +71,7 @@ def test_report_never_drops_an_open_weekly_update():
     """REPORT while this week's statuses are awaited asks to answer them first."""
     from datetime import timedelta
 
-    p = person()
+    p = replace(person(), actions=(SHELTER, ELDERS))
     state = engine.start_weekly(p, None, NOW, timedelta(hours=72), "t").state
     out = engine.handle_text(p, state, "REPORT", NOW)
     assert out.state == state and "first" in out.replies[0].text
@@ -82,3 +84,21 @@ def test_report_in_every_language(language, word):
     assert events and events[0].people_reached == 12
     for text in replies:
         assert "Where was it done" not in text and "Thank you" not in text and "Community report" not in text
+
+
+def test_a_cluster_can_be_reported_on_as_well_as_an_action():
+    """The list offers the person's actions, then the recommendation clusters they answer; a
+    report on a cluster names no action."""
+    disability = ClusterView(7, "Rights of persons with disabilities")
+    state, replies, events = run(person(clusters=(disability,)), "REPORT", "3", "Nyalenda", "Ramps built", "SKIP")
+    assert replies[0].splitlines()[1:] == ["1 Open a county shelter for...",   # fitted to one SMS
+                                           "2 Train village elders on re...",
+                                           "3 Rights of persons with dis..."]
+    assert events == [CommunityReported(action_id=None, cluster_id=7, locality="Nyalenda", note="Ramps built",
+                                        people_reached=None, period="2026-W48")]
+    assert replies[-1] == "Thank you. Community report recorded for Rights of persons with disabilities, in Nyalenda."
+
+
+def test_nothing_to_report_on_is_said_plainly():
+    _state, replies, events = run(person(actions=()), "REPORT")
+    assert replies == ["You have no action to report on. Please ask your NMIRF secretariat."] and events == []

@@ -34,12 +34,18 @@ def chat(base_url: str, phone: str, *, stdin=sys.stdin, stdout=sys.stdout, poll:
                 stop.wait(3)
             stop.wait(poll)
 
-    # Show only what arrives from now on, except a prompt that is already waiting.
+    # Show only what arrives from now on, and what the bot sent since its last answer (a waiting
+    # prompt, an invitation), three messages at most.
     r = client.get("/simulator/messages", params={"phone": phone, "after": 0})
     r.raise_for_status()
     history = r.json()["messages"]
+    waiting = []
+    for msg in reversed(history):
+        if msg["kind"] == "reply" or len(waiting) == 3:
+            break
+        waiting.append(msg)
     if history:
-        last["id"] = history[-1]["id"] - 1 if history[-1]["kind"] != "reply" else history[-1]["id"]
+        last["id"] = waiting[-1]["id"] - 1 if waiting else history[-1]["id"]
     stdout.write(f"You are {phone} on the simulator channel. Type a reply; Ctrl-D or /quit to leave.\n")
     stdout.flush()
     thread = threading.Thread(target=reader, daemon=True)

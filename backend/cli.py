@@ -208,6 +208,9 @@ def cmd_demo(args) -> int:
     report = send_weekly_now(ctx, args.phone)
     if not report["queued"]:
         print("(this week's prompt was sent already; reply to it, or send HELP)")
+    from backend.meetings.cli import demo_meeting
+
+    demo_meeting(ctx, args.phone)
     print(f"Server on http://{args.host}:{args.port}. Other demo phones: see deploy/demo/roster.csv.")
     print("Stored updates: `.venv/bin/nmirf progress list` in another terminal.\n")
     try:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -120,3 +120,24 @@ def _run(command, args, make_ctx, jobs: bool = False) -> int:
         ctx.dispatcher.wait_idle(30)
         ctx.dispatcher.stop()
     return code
+
+
+def demo_meeting(ctx, phone: str) -> None:
+    """The demo's meeting: next week, inviting the institutions of the demo person (once)."""
+    from backend.meetings.models import Meeting
+    from backend.roster.models import FocalPoint, Institution, Person
+
+    now = datetime.now(timezone.utc)
+    with ctx.db.transaction() as session:
+        if session.scalar(select(Meeting.id).where(Meeting.starts_at > now).limit(1)) is not None:
+            return
+        person = session.scalar(select(Person).where(Person.phone == phone))
+        if person is None:
+            return
+        zone = person.timezone
+        names = list(session.scalars(select(Institution.short_name).join(FocalPoint)
+                                     .where(FocalPoint.person_id == person.id)))
+    if names:
+        starts = (now + timedelta(days=7)).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d 10:00")
+        create_and_invite(ctx, title="Rights of the child cluster review", starts=starts, zone=zone,
+                          place="NMIRF secretariat, room 2", invite=",".join(names))

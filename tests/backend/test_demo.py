@@ -48,12 +48,19 @@ def test_demo_chat_records_an_update(tmp_path):
     try:
         expect("Week of")
         expect("Reply e.g. 1D 2P")
+        expect("Meeting 1: Rights of the child cluster review")   # the demo's invitation
         proc.stdin.write("hello\n")
         proc.stdin.flush()
         expect("Sorry, I did not understand")
         proc.stdin.write("1P bill with legal drafters 2D\n")
         proc.stdin.flush()
         assert "1 in progress; 2 done" in expect("Thank you. Recorded for")
+        proc.stdin.write("yes\n")
+        proc.stdin.flush()
+        expect("Did you mean meeting 1? If so, reply YES 1.")    # the note step could take "yes"
+        proc.stdin.write("yes 1\n")
+        proc.stdin.flush()
+        expect("Thank you: you will attend meeting 1,")
         proc.stdin.write("/quit\n")
         proc.stdin.flush()
         assert proc.wait(30) == 0

@@ -347,7 +347,14 @@ def test_flow(flow, chat):
     FLOWS[flow](chat)
 
 
-@pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES
+UNTRANSLATED_REPORT = pytest.mark.xfail(strict=True, reason=(
+    "English leak: REPORT starts with 'Community report. Which action or theme? Reply with its number:' in every "
+    "language; this message (conversations/report.py, f557048) is in no catalogue (`nmirf i18n check`: \"missing "
+    "... run `nmirf i18n update` and translate it\"), so a French person sending 'rapport' gets it in English"))
+
+
+@pytest.mark.parametrize("flow, chat", [pytest.param(flow, lang, marks=UNTRANSLATED_REPORT if flow == "report" else ())
+                                        for flow in FLOWS for lang in LANGUAGES
                                         if lang != "en" or flow == "commands"], indirect=["chat"])
 def test_no_english_reply(flow, chat):
     """The same conversations: no reply in another language than English is English."""

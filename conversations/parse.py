@@ -100,21 +100,64 @@ def _tokens(norm: str) -> list[_Tok]:
     return [tok for tok in tokens if tok.text]
 
 
+@lru_cache(maxsize=None)
+def _by_first_word(language: str) -> dict[str, list[tuple[str, int, tuple[str, ...]]]]:
+    """first word -> (meaning, position of the phrase in its meaning's list, phrase)."""
+    index: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+    for meaning, phrases in keywords(language).items():
+        for position, phrase in enumerate(phrases):
+            index.setdefault(phrase[0], []).append((meaning, position, phrase))
+    return index
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+@lru_cache(maxsize=None)
+def _near_index(language: str) -> dict[str, set[str]]:
+    """Each first word of four letters or more, and each of its one-letter deletions -> that word:
+    the candidates one edit away from a typed word share one of these keys with it."""
+    index: dict[str, set[str]] = {}
+    for word in _by_first_word(language):
+        if len(word) >= 4:
+            for key in _deletions(word) | {word}:
+                index.setdefault(key, set()).add(word)
+    return index
+
+
+def _first_words(word: str, language: str, fuzzy: bool) -> set[str]:
+    if not fuzzy:
+        return {word}
+    near = _near_index(language)
+    found = {word}
+    for key in _deletions(word) | {word}:
+        found |= {w for w in near.get(key, ()) if _close(word, w)}
+    return found
+
+
 def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> tuple[str, int] | None:
-    best: tuple[str, int] | None = None
+    """The longest phrase of one of `meanings` starting at tokens[i], in the person's language
+    first; between phrases of one length, the first meaning asked for, then the first listed."""
+    if i >= len(tokens):
+        return None
     same = _close if fuzzy else str.__eq__
+    order = {meaning: rank for rank, meaning in enumerate(meanings)}
     for lang in _languages_for(language):
-        table = keywords(lang)
-        for meaning in meanings:
-            for phrase in table.get(meaning, ()):
+        index = _by_first_word(lang)
+        best = None
+        for first in _first_words(tokens[i].text, lang, fuzzy):
+            for meaning, position, phrase in index.get(first, ()):
                 n = len(phrase)
-                if i + n > len(tokens) or (best and best[1] >= n):
+                if meaning not in order or i + n > len(tokens):
                     continue
-                if all(same(tokens[i + k].text, phrase[k]) for k in range(n)):
-                    best = (meaning, n)
+                if all(same(tokens[i + k].text, phrase[k]) for k in range(1, n)):
+                    rank = (n, -order[meaning], -position)
+                    if best is None or rank > best[0]:
+                        best = (rank, meaning)
         if best:
-            return best
-    return best
+            return best[1], best[0][0]
+    return None
 
 
 @lru_cache(maxsize=None)

@@ -2,6 +2,8 @@
 LANG <code> (switch language). HELP is answered by the engine with the open flow's help."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale
 
 from conversations.attendance import pending_lines
@@ -28,13 +30,20 @@ def status(person: PersonView, state: dict | None) -> Reply:
         + after)))
 
 
+@lru_cache(maxsize=None)
 def language_names() -> dict[str, str]:
-    """Every way to name an available language (code, its own name, its English name) -> code."""
+    """Every way to name an available language -> code: its code, and its name in each available
+    language ("espagnol", "francés", "الفرنسية" with or without the article)."""
     names = {}
-    for code in available_languages():
+    codes = available_languages()
+    for code in codes:
         locale = Locale.parse(code)
-        for name in (code, locale.get_display_name(code), locale.get_display_name("en")):
-            names[normalise(name)] = code
+        names[code] = code
+        for other in codes:
+            name = normalise(locale.get_display_name(other))
+            names[name] = code
+            if name.startswith("ال"):
+                names[name[2:]] = code
     return names
 
 

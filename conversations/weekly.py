@@ -97,7 +97,8 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         )
 
     state = {**state, "answered": dict(state["answered"]), "figures": dict(state.get("figures", {}))}
-    events, recorded, wrong = [], [], []
+    reported: dict[int, ProgressReported] = {}   # one answer per action and message: the last one
+    recorded, wrong = [], []
     previous = {}
     for item in items:
         number = item.number
@@ -116,8 +117,9 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         note = item.note
         if item.figure is not None and figure is None:
             note = f"{item.figure} {note}".strip()
-        events.append(ProgressReported(action_id=action_id, status=item.status, period=state["period"],
-                                       note=note[:500] or None, indicator_value=figure))
+        reported.pop(number, None)
+        reported[number] = ProgressReported(action_id=action_id, status=item.status, period=state["period"],
+                                            note=note[:500] or None, indicator_value=figure)
         previous.setdefault(str(number), state["answered"].get(str(number)))
         state["answered"][str(number)] = item.status
         if figure is not None:
@@ -127,6 +129,7 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         if number in recorded:
             recorded.remove(number)
         recorded.append(number)
+    events = list(reported.values())
 
     lines = []
     if wrong:

@@ -257,10 +257,8 @@ def unhappy_paths(chat):
         assert load_state(session, person_id=session.scalar(select(Person.id).where(Person.phone == ME))) is None
 
 
-@pytest.mark.xfail(strict=True, reason="UNDO after two answers for one action in one SMS ('1D 1B') deletes only "
-                   "the last stored update: the first one ('completed') stays in progress_update and becomes the "
-                   "action's status, though the bot answers 'Undone: 1' and asks for action 1 again")
 def test_undo_takes_back_two_answers_for_one_action_in_one_sms(chat):
+    """Two answers for one action in one SMS ('1D 1B'): the last one counts, and UNDO takes it back."""
     s = SAY[chat.lang]
     chat.prompt()
     chat.say(s["twice"])
@@ -347,14 +345,7 @@ def test_flow(flow, chat):
     FLOWS[flow](chat)
 
 
-UNTRANSLATED_REPORT = pytest.mark.xfail(strict=True, reason=(
-    "English leak: REPORT starts with 'Community report. Which action or theme? Reply with its number:' in every "
-    "language; this message (conversations/report.py, f557048) is in no catalogue (`nmirf i18n check`: \"missing "
-    "... run `nmirf i18n update` and translate it\"), so a French person sending 'rapport' gets it in English"))
-
-
-@pytest.mark.parametrize("flow, chat", [pytest.param(flow, lang, marks=UNTRANSLATED_REPORT if flow == "report" else ())
-                                        for flow in FLOWS for lang in LANGUAGES
+@pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES
                                         if lang != "en" or flow == "commands"], indirect=["chat"])
 def test_no_english_reply(flow, chat):
     """The same conversations: no reply in another language than English is English."""
@@ -362,12 +353,7 @@ def test_no_english_reply(flow, chat):
     chat.assert_not_english()
 
 
-@pytest.mark.parametrize("chat", [pytest.param(code, marks=pytest.mark.xfail(
-    strict=True, reason="LANG followed by a language's name in the person's own language is not understood: "
-    "commands.language_names() knows only codes, each language's name for itself and its English name, so "
-    "'langue espagnol' (fr), 'idioma francés' (es), 'língua francês' (pt), 'اللغة الفرنسية' (ar) get 'Send LANG and a "
-    "language code: ...' in the person's language and the language stays as it was"))
-    if code != "en" else code for code in LANGUAGES], indirect=True)
+@pytest.mark.parametrize("chat", LANGUAGES, indirect=True)
 def test_lang_with_the_language_named_in_ones_own_language(chat):
     """`LANG French`, `langue espagnol`, `اللغة الفرنسية`: the target language named the person's way."""
     target = "es" if chat.lang == "fr" else "fr"

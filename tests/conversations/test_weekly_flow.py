@@ -427,3 +427,12 @@ def test_undo_takes_back_only_the_last_message():
     reply = c.say("UNDO")
     assert reply.startswith("Undone: 2, 3.") and c.state["answered"] == {"1": "completed"}
     assert c.say("undo") == "There is nothing to undo."
+
+
+def test_two_answers_for_one_action_in_one_message_store_the_last():
+    """'1D 1B' is one correction in one message: only "blocked" is stored, and UNDO takes it back."""
+    c = chat()
+    c.say("1D 1B")
+    assert reported(c) == [(101, "blocked")]
+    c.say("UNDO")
+    assert c.last_events[0].action_ids == (101,)

@@ -5,7 +5,8 @@ substitute, and an English "twin" with the same actions in another institution; 
 sent to both. Each conversation (a `FLOWS` function, written like a transcript) runs twice:
 `test_flow` checks what it stores; `test_no_english_reply` checks that, for a non-English person,
 each reply differs from the twin's and holds none of a few English-only words (action titles
-aside). Replies are never compared with literal texts (the catalogues are being rewritten)."""
+aside). Replies are not compared with literal texts: what is stored is the check, and the
+literal transcripts live in tests/conversations."""
 from __future__ import annotations
 
 import csv
@@ -21,6 +22,8 @@ from sqlalchemy import func, select
 from backend.app import create_app
 from backend.catalog.models import Action
 from backend.cli import send_weekly_now
+from backend.meetings.cli import create_and_invite
+from backend.meetings.models import Invitation
 from backend.pipeline.models import AddressState, InboxMessage, OutboxMessage
 from backend.pipeline.service import load_state, save_state
 from backend.progress.models import ProgressUpdate
@@ -44,31 +47,31 @@ SAY = {
                twice="1 done 1 blocked", note="waiting for the budget", undo="undo", other="2 terminé",
                hello="good morning", help="help", status="status", stop="stop", start="start", lang="lang fr",
                report="report", place="Kondele ward", what="Training held with the elders", reached="45",
-               away="away", friday="away until Friday", back="back"),
+               away="away", friday="away until Friday", back="back", yes="yes", no="no", sub="sub"),
     "fr": dict(name="Claire Dupont", tz="Europe/Paris", titles=("Rédiger le projet de loi", "Former les policiers"),
                indicator="Policiers formés", both="1 terminé 2 en cours 40", one="1 terminé", two="2 bloqué",
                twice="1 terminé 1 bloqué", note="en attente du budget", undo="annuler", other="2 done",
                hello="bonjour", help="aide", status="statut", stop="arrêter", start="reprendre", lang="langue es",
                report="rapport", place="Quartier Saint-Michel", what="Formation avec les anciens", reached="45",
-               away="absent", friday="absent jusqu'à vendredi", back="retour"),
+               away="absent", friday="absent jusqu'à vendredi", back="retour", yes="oui", no="non", sub="suppléant"),
     "es": dict(name="Lucía Gómez", tz="America/Bogota", titles=("Redactar el proyecto de ley", "Formar a los policías"),
                indicator="Policías formados", both="1 hecho 2 en curso 40", one="1 hecho", two="2 bloqueado",
                twice="1 hecho 1 bloqueado", note="esperando el presupuesto", undo="deshacer", other="2 done",
                hello="buenos días", help="ayuda", status="estado", stop="baja", start="alta", lang="idioma pt",
                report="informe", place="Barrio San Javier", what="Taller con los líderes", reached="45",
-               away="ausente", friday="ausente hasta el viernes", back="he vuelto"),
+               away="ausente", friday="ausente hasta el viernes", back="he vuelto", yes="sí", no="no", sub="suplente"),
     "pt": dict(name="João Silva", tz="America/Sao_Paulo", titles=("Redigir o projeto de lei", "Formar os polícias"),
                indicator="Polícias formados", both="1 feito 2 em andamento 40", one="1 feito", two="2 bloqueado",
                twice="1 feito 1 bloqueado", note="à espera do orçamento", undo="desfazer", other="2 done",
                hello="bom dia", help="ajuda", status="situação", stop="parar", start="reativar", lang="língua ar",
                report="relatório", place="Bairro da Liberdade", what="Oficina com os anciãos", reached="45",
-               away="ausente", friday="ausente até sexta-feira", back="voltei"),
+               away="ausente", friday="ausente até sexta-feira", back="voltei", yes="sim", no="não", sub="suplente"),
     "ar": dict(name="ليلى حداد", tz="Asia/Amman", titles=("صياغة مشروع القانون", "تدريب أفراد الشرطة"),
                indicator="عدد المتدربين", both="١ تم ٢ جاري ٤٠", one="1 تم", two="٢ متوقف",
                twice="١ تم ١ متوقف", note="في انتظار الميزانية", undo="تراجع", other="2 done",
                hello="صباح الخير", help="مساعدة", status="الحالة", stop="إيقاف", start="تفعيل", lang="اللغة fr",
                report="تقرير", place="حي الهاشمي", what="ورشة مع وجهاء الحي", reached="٤٥",
-               away="غائب", friday="غائب حتى الجمعة", back="عدت"),
+               away="غائب", friday="غائب حتى الجمعة", back="عدت", yes="نعم", no="لا", sub="بديل"),
 }
 
 
@@ -335,8 +338,42 @@ def commands_help_status_stop_start_and_lang(chat):
     assert updates(chat)[0][:2] == ("INS-1", "completed")
 
 
+def invitations(chat) -> dict[tuple[str, int], str]:
+    with chat.ctx.db.transaction() as s:
+        return {(i.person.phone, i.meeting_id): i.status for i in s.scalars(select(Invitation))}
+
+
+def meeting_attendance(chat):
+    """Two invitations: a bare answer is asked about; answers naming the meeting (Arabic-Indic
+    digits in Arabic) are recorded; SUB invites the substitute in the person's place."""
+    s = SAY[chat.lang]
+    starts = (datetime.now(timezone.utc) + timedelta(days=8)).strftime("%Y-%m-%d 10:00")
+    first, second = (create_and_invite(chat.ctx, title=title, starts=starts, place="Room 4", invite="INS,TWN")["meeting"]
+                     for title in ("Cluster review", "Treaty body follow-up"))
+    wait_until(lambda: _unsent(chat.ctx) == 0, message="the invitations")
+    received = chat.me.received()
+    chat.heard.append((received, chat.twin.received(), chat.lang))
+    assert re.search(rf"\b{first}\b", received) and re.search(rf"\b{second}\b", received)
+
+    def number(n: int) -> str:
+        return str(n).translate(ARABIC_DIGITS) if chat.lang == "ar" else str(n)
+
+    assert re.search(rf"\b{second}\b", chat.say(s["yes"]))   # which one? the open meetings are listed
+    assert set(invitations(chat).values()) == {"pending"}
+    chat.say(f"{s['yes']} {number(second)}")
+    chat.say(f"{number(first)} {s['no']}")
+    chat.say(f"{s['sub']} {first}")
+    answers = invitations(chat)
+    assert (answers[(ME, first)], answers[(ME, second)], answers[(SUBSTITUTE, first)]) == (
+        "delegated", "confirmed", "pending")
+    handed = Phone(chat.ctx, chat.me.client, SUBSTITUTE).received()
+    assert re.search(rf"\b{first}\b", handed) and s["name"] in handed
+    chat.heard.append((handed, None, chat.lang))
+
+
 FLOWS = {"weekly": weekly_update_undo_and_note, "unhappy": unhappy_paths, "report": community_report,
-         "away": away_and_back, "commands": commands_help_status_stop_start_and_lang}
+         "away": away_and_back, "commands": commands_help_status_stop_start_and_lang,
+         "attendance": meeting_attendance}
 
 
 @pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES], indirect=["chat"])

@@ -99,7 +99,7 @@ def test_redis_lost_before_processing_loses_nothing(product):
     assert worker.wait(60) == 0, log_of(worker)
     wait_until(lambda: [s for s, _ in outbox_status(ctx)] == ["sent", "sent"], message="both messages sent")
     texts = sorted(m["text"] for m in fake.sent)
-    assert len(texts) == 2 and texts[0].startswith("Week of") and texts[1].startswith("Recorded: 1 blocked")
+    assert len(texts) == 2 and texts[0].startswith("Recorded: 1 blocked") and texts[1].startswith("Week of")
     assert count(ctx, ProgressUpdate) == 1
 
 

@@ -56,7 +56,7 @@ class Runner:
             self._reply(row, [engine.unsupported(person.language)], now, person.id)
             return
         text = "help" if row.kind == "command" else row.text
-        outcome = engine.handle_text(view, state, text, now)
+        outcome = engine.handle_text(view, state, text, now, self.timeout)
         self.apply(person, outcome, now, inbound_id=row.id)
         self._reply(row, outcome.replies, now, person.id)
 

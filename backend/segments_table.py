@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.segments import count_segments, fold_to_gsm
 from conversations import attendance, engine, onboarding, subscription
+from conversations import report as report_flow
 from conversations.i18n import available_languages
 from conversations.views import ActionView, ClusterView, InvitationView, PersonView
 
@@ -74,6 +75,7 @@ def _more(language: str, p: PersonView) -> dict[str, str]:
         "report_done": _say(p, {**report.state, "step": "reached", "action": 1, "locality": "Kakamega North Sub-County, Shinyalu Ward",
                                 "what": "x" * 500}, "1250"),
         "expired_report": engine.expired_note(p, report.state),
+        "report_resume": report_flow.resume(p, {**report.state, "step": "reached"}),
         "away": _say(p, None, "AWAY 2026-12-31"),
         "lang": _say(p, None, f"LANG {language}"),
         "invitation": attendance.invitation_text(invited, MEETING),

@@ -1,7 +1,17 @@
 """The conversation engine: routes one input to the open flow or to a command.
 
 Pure: everything it knows comes in as arguments (the person view, the stored state, the text,
-`now`), and everything it does comes out as an Outcome."""
+`now`), and everything it does comes out as an Outcome.
+
+One conversation waits at a time; when another would start, the rules are:
+- the weekly prompt replaces last week's update; a report being written waits under it and
+  resumes, where it was, once the update is over;
+- REPORT while the update's statuses are awaited asks to answer them first (at the note step
+  the answers are stored already, and the report starts);
+- meeting answers are not a conversation: attendance.py says when one is taken, and it never
+  ends the waiting conversation;
+- commands (HELP, STATUS, LANG, AWAY/BACK, STOP/START) answer and leave it waiting;
+- a waiting conversation expires after SESSION_TIMEOUT_HOURS with a short note."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -18,13 +28,23 @@ def _expired(state: dict | None, now: datetime) -> bool:
     return bool(state) and datetime.fromisoformat(state["expires_at"]) <= now
 
 
-def handle_text(person: PersonView, state: dict | None, text: str, now: datetime) -> Outcome:
+REPORT_TIMEOUT = timedelta(hours=72)
+
+
+def handle_text(person: PersonView, state: dict | None, text: str, now: datetime,
+                timeout: timedelta = REPORT_TIMEOUT) -> Outcome:
     if _expired(state, now):
         # The expiry note was not sent yet (its timer had not run): it comes before the answer.
-        outcome = _handle(person, None, text, now)
+        outcome = _handle(person, None, text, now, timeout)
         outcome.replies.insert(0, Reply(expired_note(person, state)))
         return outcome
-    return _handle(person, state, text, now)
+    outcome = _handle(person, state, text, now, timeout)
+    then = (state or {}).get("then")
+    if outcome.state is None and then and not _expired(then, now):
+        # The weekly update that came in the middle of a report is over: back to the report.
+        outcome.state = then
+        outcome.replies.append(Reply(report.resume(person, then)))
+    return outcome
 
 
 def expired_note(person: PersonView, state: dict) -> str:
@@ -32,7 +52,7 @@ def expired_note(person: PersonView, state: dict) -> str:
     return FLOWS[state["flow"]].expired_note(person, state)
 
 
-def _handle(person: PersonView, state: dict | None, text: str, now: datetime) -> Outcome:
+def _handle(person: PersonView, state: dict | None, text: str, now: datetime, timeout: timedelta) -> Outcome:
     t = T(person.language)
     flow = FLOWS.get(state["flow"]) if state else None
     if command(text, person.language, ("help",)) == "help":
@@ -64,7 +84,7 @@ def _handle(person: PersonView, state: dict | None, text: str, now: datetime) ->
             # An open weekly update is never dropped silently: finish it first.
             return Outcome(state=state, replies=[Reply(t(
                 "Please answer this week's update first (e.g. 1D 2P), then send REPORT."))])
-        return report.start(person, now, timedelta(hours=72))
+        return report.start(person, now, timeout)
     if flow:
         return flow.handle(person, state, text, now)
     return Outcome(state=None, replies=[Reply(_menu(t, person))])
@@ -80,8 +100,12 @@ def _menu(t: T, person: PersonView) -> str:
 
 def start_weekly(person: PersonView, state: dict | None, now: datetime, timeout: timedelta,
                  token: str) -> Outcome | None:
-    """Open this week's update (replacing an older weekly one); None when nothing is open."""
-    return weekly.start(person, now, timeout, token)
+    """Open this week's update (replacing an older weekly one); None when nothing is open. A
+    report being written waits under it and resumes when the update is over."""
+    outcome = weekly.start(person, now, timeout, token)
+    if outcome is not None and state and state.get("flow") == report.FLOW and not _expired(state, now):
+        outcome.state["then"] = state
+    return outcome
 
 
 def unsupported(language: str) -> Reply:

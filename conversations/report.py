@@ -36,14 +36,35 @@ def start(person: PersonView, now: datetime, timeout: timedelta) -> Outcome:
              "expires_at": (now + timeout).isoformat()}
     if len(choices) == 1:
         kind, ident, _title_ = choices[0]
-        return _ask_where(t, {**state, kind: ident, "step": "where"})
-    head = t("Community report. Which action or theme? Reply with its number:")
-    return Outcome(state=state, replies=[Reply(fitted(lambda limit: "\n".join(
-        [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(choices, 1)])))])
+        state = {**state, kind: ident, "step": "where"}
+    return Outcome(state=state, replies=[Reply(question(person, state))])
 
 
-def _ask_where(t: T, state: dict) -> Outcome:
-    return Outcome(state=state, replies=[Reply(t("Where was it done (village, ward or town)?"))])
+def question(person: PersonView, state: dict, before: str = "") -> str:
+    """What the report asks at its current step (after `before`, if given)."""
+    t = T(person.language)
+    step = state["step"]
+    if step == "action":
+        head = before + t("Community report. Which action or theme? Reply with its number:")
+        return fitted(lambda limit: "\n".join(
+            [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]))
+    if step == "where":
+        return before + t("Where was it done (village, ward or town)?")
+    if step == "what":
+        return before + t("What was done? A short description, please.")
+    return before + t("How many people were reached? Reply with a number, or SKIP.")
+
+
+def resume(person: PersonView, state: dict) -> str:
+    """Back to a report that waited while the weekly update was answered."""
+    t = T(person.language)
+    if state["step"] == "action":  # its question starts with "Community report." already
+        return question(person, state)
+    return question(person, state, before=t("Back to your community report.") + " ")
+
+
+def _ask(person: PersonView, state: dict) -> Outcome:
+    return Outcome(state=state, replies=[Reply(question(person, state))])
 
 
 def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome:
@@ -57,13 +78,11 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
             return Outcome(state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.",
                                                          last=len(state["choices"])))])
         kind, ident = state["choices"][int(number) - 1]
-        return _ask_where(t, {**state, kind: ident, "step": "where"})
+        return _ask(person, {**state, kind: ident, "step": "where"})
     if step == "where":
-        return Outcome(state={**state, "locality": answer[:100], "step": "what"},
-                       replies=[Reply(t("What was done? A short description, please."))])
+        return _ask(person, {**state, "locality": answer[:100], "step": "what"})
     if step == "what":
-        return Outcome(state={**state, "what": answer[:500], "step": "reached"},
-                       replies=[Reply(t("How many people were reached? Reply with a number, or SKIP."))])
+        return _ask(person, {**state, "what": answer[:500], "step": "reached"})
     reached = None
     if not command(text, person.language, ("skip",)):
         digits = normalise(answer).replace(",", "").replace(" ", "")

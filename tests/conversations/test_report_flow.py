@@ -102,3 +102,22 @@ def test_a_cluster_can_be_reported_on_as_well_as_an_action():
 def test_nothing_to_report_on_is_said_plainly():
     _state, replies, events = run(person(actions=()), "REPORT")
     assert replies == ["You have no action to report on. Please ask your NMIRF secretariat."] and events == []
+
+
+def test_a_weekly_prompt_in_the_middle_of_a_report_does_not_drop_it():
+    """The prompt comes while a report waits for "what was done": the update is answered first,
+    then the bot goes back to the report where it was."""
+    from datetime import timedelta
+
+    p = replace(person(), actions=(SHELTER, ELDERS))
+    state, _replies, _events = run(p, "REPORT", "2", "Kondele ward")
+    prompt = engine.start_weekly(p, state, NOW, timedelta(hours=72), "t")
+    assert prompt.state["then"] == state
+    out = engine.handle_text(p, prompt.state, "1D 2P", NOW)
+    out = engine.handle_text(p, out.state, "SKIP", NOW)
+    assert [r.text for r in out.replies] == [
+        "No note. Thank you.", "Back to your community report. What was done? A short description, please."]
+    assert out.state == state
+    out = engine.handle_text(p, out.state, "Trained 30 elders", NOW)
+    out = engine.handle_text(p, out.state, "30", NOW)
+    assert out.events[0].locality == "Kondele ward" and out.events[0].people_reached == 30 and out.state is None

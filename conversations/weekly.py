@@ -4,6 +4,7 @@ echoes what was stored. Diagram: weekly.mmd."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
@@ -39,7 +40,8 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> 
         return None
     t = T(person.language)
     period = iso_period(now)
-    monday = (now - timedelta(days=now.weekday())).date()
+    local = now.astimezone(ZoneInfo(person.timezone))
+    monday = (local - timedelta(days=local.weekday())).date()
     header = t("Week of {date}:", date=format_date(monday, "d MMM", locale=person.language))
     text = fitted(lambda limit: "\n".join(
         [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]))

@@ -436,3 +436,12 @@ def test_two_answers_for_one_action_in_one_message_store_the_last():
     assert reported(c) == [(101, "blocked")]
     c.say("UNDO")
     assert c.last_events[0].action_ids == (101,)
+
+
+def test_the_week_is_named_by_the_persons_own_calendar():
+    """Sunday 20:00 UTC is already Monday in Auckland: that person's prompt names the new week,
+    in their language."""
+    sunday = datetime(2026, 11, 29, 20, 0, tzinfo=timezone.utc)
+    dakar = Chat(PERSON, sunday).prompt().splitlines()[0]
+    auckland = Chat(replace(PERSON, timezone="Pacific/Auckland", language="fr"), sunday).prompt().splitlines()[0]
+    assert (dakar, auckland) == ("Week of 23 Nov:", "Semaine du 30 nov. :")

@@ -13,9 +13,11 @@ from backend.roster.models import Person
 from conversations.views import ActionView, ClusterView, PersonView
 
 
-def person_view(session: Session, person: Person, now: datetime, extra_action_ids=()) -> PersonView:
+def person_view(session: Session, person: Person, now: datetime, extra_action_ids=(),
+                answering: bool = True) -> PersonView:
     """The person, their language and time zone, and the actions they answer for today (plus any
-    action an open conversation still refers to)."""
+    action an open conversation still refers to). `answering`: also what a reply of theirs may be
+    about (open invitations, what a report may name); a prompt leaves them out."""
     today = now.astimezone(ZoneInfo(person.timezone)).date()
     institutions = roster.led_institutions(session, person_id=person.id, day=today)
     actions = catalog.actions_of(session, institution_ids=[i.id for i in institutions])
@@ -29,14 +31,14 @@ def person_view(session: Session, person: Person, now: datetime, extra_action_id
         timezone=person.timezone,
         institution=", ".join(i.short_name for i in institutions),
         actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
-        invitations=meetings.open_invitations(session, person_id=person.id, now=now),
-        **_reportable(session, person, today),
+        **(_answering(session, person, now, today) if answering else {}),
     )
 
 
-def _reportable(session: Session, person: Person, today) -> dict:
+def _answering(session: Session, person: Person, now: datetime, today) -> dict:
     serving = [i.id for i in roster.institutions_of(session, person_id=person.id, day=today)]
     return dict(
+        invitations=meetings.open_invitations(session, person_id=person.id, now=now),
         report_actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator)
                              for a in catalog.actions_of(session, institution_ids=serving)),
         clusters=tuple(ClusterView(id=c.id, name=c.name) for c in catalog.clusters_for(session, institution_ids=serving)),

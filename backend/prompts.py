@@ -26,7 +26,7 @@ def send_weekly(session: Session, *, now: datetime, timeout: timedelta, settings
     people = [person] if person is not None else roster.leads(session, day=now.date())
     report = {"queued": [], "skipped": []}
     for p in people:
-        view = person_view(session, p, now)
+        view = person_view(session, p, now, answering=False)
         outcome = engine.start_weekly(view, pipeline.load_state(session, person_id=p.id), now, timeout,
                                       token=f"weekly:{period}")
         if outcome is None:

@@ -41,5 +41,6 @@ def _answering(session: Session, person: Person, now: datetime, today) -> dict:
         invitations=meetings.open_invitations(session, person_id=person.id, now=now),
         report_actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator)
                              for a in catalog.actions_of(session, institution_ids=serving)),
-        clusters=tuple(ClusterView(id=c.id, name=c.name) for c in catalog.clusters_for(session, institution_ids=serving)),
+        clusters=tuple(ClusterView(id=c.id, name=c.name)
+                       for c in catalog.clusters_for(session, institution_ids=serving)),
     )

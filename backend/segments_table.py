@@ -72,7 +72,8 @@ def _more(language: str, p: PersonView) -> dict[str, str]:
     return {
         "report_choice": report.replies[0].text,
         "report_where": _say(p, report.state, "1"),
-        "report_done": _say(p, {**report.state, "step": "reached", "action": 1, "locality": "Kakamega North Sub-County, Shinyalu Ward",
+        "report_done": _say(p, {**report.state, "step": "reached", "action": 1,
+                                "locality": "Kakamega North Sub-County, Shinyalu Ward",
                                 "what": "x" * 500}, "1250"),
         "expired_report": engine.expired_note(p, report.state),
         "report_resume": report_flow.resume(p, {**report.state, "step": "reached"}),

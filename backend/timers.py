@@ -32,7 +32,8 @@ def fire_due(ctx: Context, now: datetime, *, limit: int = 500) -> int:
             state = pipeline.load_state(session, person_id=fire.person_id)
             if person is None or pipeline.session_key(state) != fire.session_token:
                 continue
-            view = person_view(session, person, now, extra_action_ids=state.get("actions", ()), answering=False)
+            view = person_view(session, person, now, extra_action_ids=state.get("actions", ()),
+                               answering=False)
             text = engine.expired_note(view, state)
             pipeline.save_state(session, person_id=person.id, state=None, now=now)
             if not person.active:

@@ -32,7 +32,8 @@ def create_and_invite(ctx, *, title: str, starts: str, place: str, invite: str, 
             institutions = list(session.scalars(select(Institution).order_by(Institution.short_name)))
         else:
             names = [n.strip() for n in invite.split(",") if n.strip()]
-            found = {i.short_name: i for i in session.scalars(select(Institution).where(Institution.short_name.in_(names)))}
+            found = {i.short_name: i for i in session.scalars(
+                select(Institution).where(Institution.short_name.in_(names)))}
             unknown = [n for n in names if n not in found]
             if unknown or not names:
                 raise SystemExit(f"--invite: no institution {', '.join(unknown) or '(none given)'}; "

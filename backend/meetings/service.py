@@ -38,7 +38,8 @@ def create(session: Session, *, title: str, starts_at: datetime, place: str, now
         cluster_id = session.scalar(select(Cluster.id).where(Cluster.code == cluster))
         if cluster_id is None:
             raise MeetingError(f'no cluster "{cluster}"; import it with the recommendations first')
-    meeting = Meeting(title=title.strip()[:200], starts_at=starts_at.astimezone(timezone.utc), place=place.strip()[:200], agenda=agenda,
+    meeting = Meeting(title=title.strip()[:200], starts_at=starts_at.astimezone(timezone.utc),
+                      place=place.strip()[:200], agenda=agenda,
                       cluster_id=cluster_id, created_at=now)
     session.add(meeting)
     session.flush()

@@ -84,6 +84,8 @@ def _handle(person: PersonView, state: dict | None, text: str, now: datetime, ti
             # An open weekly update is never dropped silently: finish it first.
             return Outcome(state=state, replies=[Reply(t(
                 "Please answer this week's update first (e.g. 1D 2P), then send REPORT."))])
+        if state and state.get("then") and not _expired(state["then"], now):
+            return Outcome(state=state["then"], replies=[Reply(report.resume(person, state["then"]))])
         return report.start(person, now, timeout)
     if flow:
         return flow.handle(person, state, text, now)

@@ -121,3 +121,14 @@ def test_a_weekly_prompt_in_the_middle_of_a_report_does_not_drop_it():
     out = engine.handle_text(p, out.state, "Trained 30 elders", NOW)
     out = engine.handle_text(p, out.state, "30", NOW)
     assert out.events[0].locality == "Kondele ward" and out.events[0].people_reached == 30 and out.state is None
+
+
+def test_report_sent_again_after_the_update_picks_up_the_waiting_report():
+    """REPORT at the update's note step goes back to the report that was waiting, not a new one."""
+    from datetime import timedelta
+
+    p = replace(person(), actions=(SHELTER, ELDERS))
+    state, _replies, _events = run(p, "REPORT", "2", "Kondele ward")
+    out = engine.handle_text(p, engine.start_weekly(p, state, NOW, timedelta(hours=72), "t").state, "1D 2P", NOW)
+    out = engine.handle_text(p, out.state, "REPORT", NOW)
+    assert out.state == state and out.replies[0].text.startswith("Back to your community report. What was done?")

@@ -89,7 +89,9 @@ def invite(session: Session, *, meeting: Meeting, institutions: list[Institution
         session.add(invitation)
         session.flush()
         row, why = send(session, invitation=invitation, now=now, settings=settings, configured=configured)
-        if row is None:
+        if row is None:  # not invited until they can be reached: inviting again will try again
+            session.delete(invitation)
+            session.flush()
             report["skipped"].append((institution.short_name, f"{person.name}: {why}"))
         else:
             report["queued"].append(row)

@@ -156,3 +156,24 @@ def test_a_waiting_update_expires_with_a_note_once(product):
         assert pipeline.load_state(s, person_id=amina.id) is None
     assert sweep(ctx, now + timedelta(hours=1))["expired"] == 0
     assert len(phones.inbox(GRACE)) == 3 and len(phones.inbox(AMINA)) == 2
+
+
+def test_a_focal_point_who_cannot_be_reached_is_reported_and_invited_once_reachable(product):
+    """Grace opted out of the simulator channel: MOH is reported as not invited, with the reason;
+    after START, inviting the same institutions again reaches her."""
+    from backend.meetings import service
+
+    ctx, phones = product
+    phones.say(GRACE, "STOP")
+    report = create_and_invite(ctx, title="Health cluster", starts=SOON, place="Afya House", invite="MOJ,MOH")
+    assert [name for name, _why in report["skipped"]] == ["MOH"]
+    assert "opted out" in report["skipped"][0][1]
+    phones.say(GRACE, "START")
+    with ctx.db.transaction() as s:
+        from backend.roster.models import Institution
+        again = service.invite(s, meeting=s.get(Meeting, report["meeting"]),
+                               institutions=list(s.scalars(select(Institution).where(Institution.short_name.in_(
+                                   ["MOJ", "MOH"])))), now=datetime.now(timezone.utc), settings=ctx.settings,
+                               configured=ctx.configured)
+        assert [row.address for row in again["queued"]] == [GRACE]
+        assert [name for name, _why in again["skipped"]] == ["MOJ"]

@@ -30,16 +30,20 @@ def person_view(session: Session, person: Person, now: datetime, extra_action_id
         language=person.language,
         timezone=person.timezone,
         institution=", ".join(i.short_name for i in institutions),
-        actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator) for a in actions),
+        actions=tuple(_action(a) for a in actions),
         **(_answering(session, person, now, today) if answering else {}),
     )
+
+
+def _action(a) -> ActionView:
+    return ActionView(id=a.id, title=a.shown_title, status=a.status, indicator=a.indicator)
 
 
 def _answering(session: Session, person: Person, now: datetime, today) -> dict:
     serving = [i.id for i in roster.institutions_of(session, person_id=person.id, day=today)]
     return dict(
         invitations=meetings.open_invitations(session, person_id=person.id, now=now),
-        report_actions=tuple(ActionView(id=a.id, title=a.title, status=a.status, indicator=a.indicator)
+        report_actions=tuple(_action(a)
                              for a in catalog.actions_of(session, institution_ids=serving)),
         clusters=tuple(ClusterView(id=c.id, name=c.name)
                        for c in catalog.clusters_for(session, institution_ids=serving)),

@@ -16,7 +16,7 @@ from backend.roster.models import Institution
 REC_REQUIRED = ("reference", "mechanism", "text")
 REC_OPTIONAL = ("cycle", "support", "cluster", "cluster_name", "sdg_targets")
 ACT_REQUIRED = ("code", "institution", "title")
-ACT_OPTIONAL = ("target_date", "indicator", "recommendations")
+ACT_OPTIONAL = ("short_title", "target_date", "indicator", "recommendations")
 SDG_CODE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
 
 
@@ -94,13 +94,16 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
         title = row.required("title")
         if len(title) > 200:
             row.problem("title", "longer than 200 characters; shorten it (it is sent by SMS)")
+        short = row.get("short_title") or None
+        if short and len(short) > 40:
+            row.problem("short_title", f"{len(short)} characters; at most 40 (it names the action in SMS lists)")
         target = row.optional_date("target_date")
         refs = list(iter_list(row.get("recommendations")))
         for ref in refs:
             if ref not in references:
                 row.problem("recommendations", f"{ref} is not a known recommendation; import recommendations first")
         if len(problems) == before:
-            records.append(dict(code=code, inst=inst, title=title, target=target, refs=refs,
+            records.append(dict(code=code, inst=inst, title=title, short=short, target=target, refs=refs,
                                 indicator=row.get("indicator") or None))
     if problems:
         raise ImportFailed(problems)
@@ -113,8 +116,9 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
             action = Action(code=rec["code"], title=rec["title"], institution_id=institutions[rec["inst"]].id,
                             status="not_started")
             session.add(action)
-        changed = update_fields(action, title=rec["title"], institution_id=institutions[rec["inst"]].id,
-                          target_date=rec["target"], indicator=rec["indicator"])
+        changed = update_fields(action, title=rec["title"], short_title=rec["short"],
+                                institution_id=institutions[rec["inst"]].id,
+                                target_date=rec["target"], indicator=rec["indicator"])
         if sorted(r.reference for r in action.recommendations) != sorted(rec["refs"]):
             action.recommendations = [references[ref] for ref in sorted(rec["refs"])]
             changed = True

@@ -72,6 +72,7 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    short_title: Mapped[str | None] = mapped_column(String(40))        # for SMS lists, if given
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
     target_date: Mapped[date | None] = mapped_column(Date)
     indicator: Mapped[str | None] = mapped_column(String(200))          # what figure to report, if any
@@ -79,3 +80,8 @@ class Action(Base):
 
     institution: Mapped[Institution] = relationship()
     recommendations: Mapped[list[Recommendation]] = relationship(secondary=action_recommendation)
+
+    @property
+    def shown_title(self) -> str:
+        """What the person reads: the short title when the secretariat gave one."""
+        return self.short_title or self.title

@@ -328,3 +328,34 @@ def test_missing_file_is_one_clear_line(db, database_url, tmp_path, monkeypatch,
     assert run_cli(monkeypatch, tmp_path, database_url, "import", "actions", str(path)) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"{path}: no such file", "nothing imported: fix the 1 problem(s) above and run the import again"]
+
+
+def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
+    """`short_title` (at most 40 characters) replaces the long title in prompts and lists; a longer
+    one is refused with its length; removing it brings the long title back."""
+    from datetime import datetime, timezone
+
+    from backend.people import person_view
+    from backend.roster.models import Person
+
+    load(db, "roster", DEMO / "roster.csv")
+    load(db, "recommendations", DEMO / "recommendations.csv")
+    header = "code,institution,title,short_title"
+    long_short = "Children Protection Bill drafted and sent to Cabinet"
+    assert problems(db, "actions", write(tmp_path, "actions.csv", header,
+                                         f"MOJ-1,MOJ,Draft the Children Protection Bill,{long_short}")) == [
+        f'actions.csv:2: short_title "{long_short}": {len(long_short)} characters; at most 40 '
+        "(it names the action in SMS lists)"]
+    load(db, "actions", write(tmp_path, "actions.csv", header,
+                              "MOJ-1,MOJ,Draft the Children Protection Bill and submit it to Cabinet,Child Protection Bill"))
+
+    def titles():
+        with db.transaction() as s:
+            amina = s.scalar(select(Person).where(Person.phone == "+254700000001"))
+            return [a.title for a in person_view(s, amina, datetime.now(timezone.utc)).actions]
+
+    assert titles() == ["Child Protection Bill"]
+    assert load(db, "actions", write(tmp_path, "actions.csv", header,
+                                     "MOJ-1,MOJ,Draft the Children Protection Bill and submit it to Cabinet,"))[
+        "updated"] == 1
+    assert titles() == ["Draft the Children Protection Bill and submit it to Cabinet"]

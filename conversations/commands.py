@@ -26,7 +26,8 @@ def status(person: PersonView, state: dict | None) -> Reply:
         return Reply("\n".join([t("You have no open action.")] + after))
     head = t.n("{count} open action:", "{count} open actions:", len(actions))
     return Reply(fitted(lambda limit: "\n".join(
-        [head] + [f"{n} {cut(a.title, limit)}: {status_label(t, a.status)}" for n, a in enumerate(actions, 1)]
+        [head] + [t("{number} {title}: {status}", number=n, title=cut(a.title, limit), status=status_label(t, a.status))
+                  for n, a in enumerate(actions, 1)]
         + after)))
 
 

@@ -74,10 +74,12 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
     step, answer = state["step"], text.strip()
     if step == "action":
         number = normalise(answer).strip(" .)#")
-        if not number.isdecimal() or not 1 <= int(number) <= len(state["choices"]):
+        # (a report started before clusters were offered kept its action ids under "actions")
+        choices = state.get("choices") or [["action", ident] for ident in state.get("actions", ())]
+        if not number.isdecimal() or not 1 <= int(number) <= len(choices):
             return Outcome(state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.",
-                                                         last=len(state["choices"])))])
-        kind, ident = state["choices"][int(number) - 1]
+                                                         last=len(choices)))])
+        kind, ident = choices[int(number) - 1]
         return _ask(person, {**state, kind: ident, "step": "where"})
     if step == "where":
         return _ask(person, {**state, "locality": answer[:100], "step": "what"})

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conversations import engine
 from conversations.attendance import invitation_text
 from conversations.i18n import T
 from conversations.views import ActionView, AttendanceAnswered, InvitationView, PersonView, ProgressReported

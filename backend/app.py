@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from backend import simulator, webhooks
-from backend.context import Context, set_context
+from backend.inbox import routes, simulator
 from backend.jobs.sweep import sweep
+from backend.wiring.context import Context, set_context
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Sweeper:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                sweep(self.ctx, datetime.now(timezone.utc))
+                sweep(self.ctx, datetime.now(UTC))
             except Exception:  # noqa: BLE001 - a sweep that fails is tried again next time
                 log.exception("sweep failed")
 
@@ -58,7 +58,7 @@ def create_app(ctx: Context, *, run_jobs: bool = False) -> FastAPI:
 
     app = FastAPI(title="nmirf-bot", lifespan=lifespan)
     app.state.ctx = ctx
-    app.include_router(webhooks.router)
+    app.include_router(routes.router(ctx.channels))
     app.include_router(simulator.router)
 
     @app.get("/healthz")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from backend.context import Context
+from backend.wiring.context import Context
 
 
 def context(request: Request) -> Context:

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +55,13 @@ def seed(database_url: str, people: int) -> None:
     from sqlalchemy import insert
 
     from backend.db import Database
-    from backend.migrate import upgrade
-    from backend.pipeline.models import AddressState
+    from backend.migrations import upgrade
+    from backend.outbox.models import AddressState
     from backend.roster.models import FocalPoint, Institution, Person
 
     upgrade(database_url)
     db = Database(database_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with db.transaction() as s:
         inst = Institution(short_name="MOJ", name="Ministry of Justice", level="national")
         s.add(inst)
@@ -123,11 +123,11 @@ def main() -> None:
             wait_for(lambda: _up(f"http://127.0.0.1:{web_port}/healthz"), 30, "the web server")
 
             from backend.config import get_settings
-            from backend.context import build_context
-            from backend.pipeline import service as pipeline
+            from backend.outbox import start as pipeline
+            from backend.wiring.context import build_context
 
             ctx = build_context(get_settings())
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             text = "NMIRF meeting on 12 December at 10:00, cluster: rights of the child. Reply YES, NO or SUB."
             with ctx.db.transaction() as s:
                 from sqlalchemy import select

@@ -46,9 +46,9 @@ SERVER = r'''
 import sys, uvicorn
 from fastapi import Response
 from backend.config import get_settings
-from backend.context import build_context
+from backend.wiring.context import build_context
 from backend.app import create_app
-from backend.migrate import upgrade
+from backend.migrations import upgrade
 upgrade(get_settings().database_url)
 ctx = build_context(get_settings())
 app = create_app(ctx, run_jobs=True)

@@ -127,6 +127,15 @@ class StatusUpdate:
     error_code: str = ""
 
 
+class UnknownStatus(Exception):
+    """A status report with a status this code does not know: an error to log and record, never
+    silence."""
+
+    def __init__(self, provider_id: str, status: str):
+        super().__init__(f"unknown delivery status {status!r} for {provider_id}")
+        self.provider_id, self.status = provider_id, status
+
+
 class DeliveryError(Exception):
     """A send that did not go through. `permanent` errors must not be retried on this address."""
 

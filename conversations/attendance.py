@@ -44,7 +44,7 @@ def when(person: PersonView, invitation: InvitationView) -> str:
 
 def invitation_text(person: PersonView, invitation: InvitationView) -> str:
     """The invitation itself, as sent to the person (the lead, or the substitute sent instead)."""
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=cut(invitation.place, PLACE_MAX))
     if invitation.sent_by:
         return fitted(lambda limit: t("Meeting {ref}: {title}, {when}, {place}. {name} asks you to go instead. "
@@ -75,7 +75,7 @@ def is_open(person: PersonView, meeting_id: int) -> bool:
 
 def ask_which(person: PersonView, answer: Answer) -> Reply:
     """Rule 2: the bare answer could belong to the waiting conversation too."""
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     ref = _choices(person)[0].meeting_id
     return Reply(t("Did you mean meeting {ref}? If so, reply {answer} {ref}. Nothing was recorded; "
                    "send HELP to see the other question.", ref=ref, answer=answer.word))
@@ -88,7 +88,7 @@ def _choices(person: PersonView) -> list[InvitationView]:
 
 def answer(person: PersonView, reply: Answer) -> Outcome:
     """Record the answer, or say precisely what is missing. The caller keeps the session."""
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     if reply.meeting_id is not None:
         found = [i for i in person.invitations if i.meeting_id == reply.meeting_id]
         if not found:
@@ -129,6 +129,6 @@ def _listing(person: PersonView, head: str, invitations: list[InvitationView]) -
 
 def pending_lines(person: PersonView) -> list[str]:
     """For STATUS and the menu: each invitation still waiting for an answer."""
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     return [t("Meeting {ref}, {when}: please reply YES {ref}, NO {ref} or SUB {ref}.", ref=i.meeting_id,
               when=when(person, i)) for i in person.invitations if i.status == "pending"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -18,6 +19,7 @@ from conversations.views import AvailabilityChanged, Outcome, PersonView, Reply
 NUMERIC = re.compile(r"(\d{1,4})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?")
 
 
+@cache
 def _names(kind: str) -> dict[str, int]:
     """Normalised weekday (0 = Monday) or month (1-12) names, wide and abbreviated, every language."""
     found: dict[str, int] = {}
@@ -31,6 +33,7 @@ def _names(kind: str) -> dict[str, int]:
     return found
 
 
+@cache
 def _day_first(language: str) -> bool:
     if language == "en":  # international English, as written in most countries we serve
         return True
@@ -86,7 +89,7 @@ def handle(person: PersonView, text: str, now: datetime) -> Outcome | None:
     found = _scan(tokens, 0, ("away", "back"), person.language, fuzzy=False) if tokens else None
     if not found:
         return None
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     if found[0] == "back":
         return Outcome(state=None, replies=[Reply(t("Welcome back. Your prompts come to you again."))],
                        events=[AvailabilityChanged(None)])

@@ -2,25 +2,28 @@
 LANG <code> (switch language). HELP is answered by the engine with the open flow's help."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale
 
 from conversations.attendance import pending_lines
+from conversations.budget import cut, fitted
+from conversations.flows import flow_of
 from conversations.i18n import T, available_languages
 from conversations.parse import _scan, _tokens, command, normalise
+from conversations.state import FlowState
+from conversations.statuses import open_actions, status_label
 from conversations.views import LanguageChanged, Outcome, PersonView, Reply
-from conversations.budget import cut, fitted
-from conversations.weekly import open_actions, status_label
 
 
-def status(person: PersonView, state: dict | None) -> Reply:
+def status(person: PersonView, state: FlowState | None) -> Reply:
     """The person's open actions and their last reported status, and what the bot waits for."""
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     actions = open_actions(person)
     after = []
-    if state and state.get("flow") == "weekly" and state.get("step") == "statuses":
-        after.append(t("This week's update is waiting: reply e.g. 1D 2P."))
+    waiting = flow_of(state).status_line(person, state) if state is not None else None
+    if waiting:
+        after.append(waiting)
     after += pending_lines(person)
     if not actions:
         return Reply("\n".join([t("You have no open action.")] + after))
@@ -31,7 +34,7 @@ def status(person: PersonView, state: dict | None) -> Reply:
         + after)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_names() -> dict[str, str]:
     """Every way to name an available language -> code: its code, and its name in each available
     language ("espagnol", "francés", "الفرنسية" with or without the article)."""
@@ -58,10 +61,10 @@ def language(person: PersonView, text: str) -> Outcome | None:
     rest = normalise(text[tokens[found[1] - 1].end:] if len(tokens) > found[1] else "").strip()
     code = language_names().get(rest)
     if code is None:
-        t = T(person.language)
+        t = T(person.language, person.fallback_language)
         choices = ", ".join(f"{c} ({Locale.parse(c).get_display_name(c)})" for c in available_languages())
         return Outcome(state=None, replies=[Reply(t("Send LANG and a language code: {choices}.", choices=choices))])
-    t = T(code)
+    t = T(code, person.fallback_language)
     name = Locale.parse(code).get_display_name(code)
     return Outcome(state=None, replies=[Reply(t("Language set to {language}.", language=name))],
                    events=[LanguageChanged(code)])

@@ -1,14 +1,15 @@
 """Localisation: gettext catalogues in locales/<lang>/LC_MESSAGES/messages.po, read with Babel.
 
-Catalogues are compiled in memory on first use, so a translator edits the .po file and nothing
-else. A language without a catalogue, or a message missing from one, falls back to the
-deployment's default language (DEFAULT_LANGUAGE, set with `set_default_language`), then to
-English (the source strings)."""
+Catalogues are compiled in memory once per process, on first use, so a translator edits the .po
+file and nothing else; the list of languages is read once too. A language without a catalogue, or
+a message missing from one, falls back to the language the caller names (the deployment's
+DEFAULT_LANGUAGE, which the back end passes in, e.g. as `PersonView.fallback_language`), then
+to English (the source strings)."""
 from __future__ import annotations
 
 import gettext
 import io
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -18,16 +19,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 
-_default = "en"
-
-
-def set_default_language(language: str) -> None:
-    """The deployment's default language: what a missing translation falls back to first."""
-    global _default
-    _default = language
-
-
-@lru_cache(maxsize=None)
+@cache
 def _compiled(language: str) -> bytes | None:
     po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.exists():
@@ -39,7 +31,7 @@ def _compiled(language: str) -> bytes | None:
     return buf.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str, default: str = "en") -> gettext.NullTranslations:
     """The language's catalogue, falling back to the default language's, then to the source text."""
     chain = [gettext.GNUTranslations(io.BytesIO(mo)) for code in dict.fromkeys((language, default))
@@ -51,17 +43,24 @@ def translations(language: str, default: str = "en") -> gettext.NullTranslations
     return chain[0]
 
 
-def available_languages() -> list[str]:
+@lru_cache(maxsize=1)
+def _languages() -> tuple[str, ...]:
     found = {p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
-    return sorted(found | {"en"})
+    return tuple(sorted(found | {"en"}))
+
+
+def available_languages() -> list[str]:
+    """Every language with a catalogue (and English), read from locales/ once."""
+    return list(_languages())
 
 
 class T:
-    """A translator bound to one language: `t("Hello {name}", name=...)`, `t.n(singular, plural, n)`."""
+    """A translator bound to one language, falling back to `fallback` (then English):
+    `t("Hello {name}", name=...)`, `t.n(singular, plural, n)`."""
 
-    def __init__(self, language: str):
+    def __init__(self, language: str, fallback: str = "en"):
         self.language = language
-        self._tr = translations(language, _default)
+        self._tr = translations(language, fallback)
 
     def __call__(self, message: str, **values) -> str:
         text = self._tr.gettext(message)

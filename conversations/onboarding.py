@@ -11,8 +11,8 @@ def share_button(t: T) -> ReplyButton:
     return ReplyButton(t("Share my phone number"), request_contact=True)
 
 
-def unknown_sender(language: str, channel: str) -> list[Reply]:
-    t = T(language)
+def unknown_sender(language: str, channel: str, fallback: str = "en") -> list[Reply]:
+    t = T(language, fallback)
     if channel == "telegram":
         return [Reply(t("Welcome to the NMIRF focal point bot. To link your account, tap "
                         "\"Share my phone number\" below."), (share_button(t),))]
@@ -20,17 +20,17 @@ def unknown_sender(language: str, channel: str) -> list[Reply]:
                     "Please ask your NMIRF secretariat to add you."))]
 
 
-def not_own_contact(language: str) -> list[Reply]:
-    t = T(language)
+def not_own_contact(language: str, fallback: str = "en") -> list[Reply]:
+    t = T(language, fallback)
     return [Reply(t("Please share your own number with the \"Share my phone number\" button."), (share_button(t),))]
 
 
-def not_in_roster(language: str) -> list[Reply]:
-    t = T(language)
+def not_in_roster(language: str, fallback: str = "en") -> list[Reply]:
+    t = T(language, fallback)
     return [Reply(t("This number is not in the focal point roster. Please ask your NMIRF secretariat to add you."))]
 
 
-def linked(language: str, name: str) -> list[Reply]:
-    t = T(language)
+def linked(language: str, name: str, fallback: str = "en") -> list[Reply]:
+    t = T(language, fallback)
     return [Reply(t("Thank you, {name}. Your Telegram account is linked; your weekly prompts will come here. "
                     "Send HELP at any time.", name=name.split()[0]))]

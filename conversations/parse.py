@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 from conversations.i18n import LOCALES_DIR, available_languages
 
@@ -38,7 +38,7 @@ def normalise(text: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """meaning -> phrases, each phrase a tuple of normalised words."""
     path = LOCALES_DIR / language / "keywords.txt"
@@ -100,7 +100,7 @@ def _tokens(norm: str) -> list[_Tok]:
     return [tok for tok in tokens if tok.text]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_first_word(language: str) -> dict[str, list[tuple[str, int, tuple[str, ...]]]]:
     """first word -> (meaning, position of the phrase in its meaning's list, phrase)."""
     index: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
@@ -114,7 +114,7 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _near_index(language: str) -> dict[str, set[str]]:
     """Each first word of four letters or more, and each of its one-letter deletions -> that word:
     the candidates one edit away from a typed word share one of these keys with it."""
@@ -160,7 +160,7 @@ def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> t
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _all_meanings() -> tuple[str, ...]:
     return tuple(sorted({meaning for lang in available_languages() for meaning in keywords(lang)}))
 

@@ -4,50 +4,69 @@ done, how many people were reached. Stored as a progress update marked community
 locality. Diagram: report.mmd."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from conversations.budget import cut, fitted
 from conversations.i18n import T
 from conversations.parse import command, normalise
+from conversations.state import FlowState
 from conversations.views import CommunityReported, Outcome, PersonView, Reply, iso_period
-from conversations.budget import cut, fitted
 
-FLOW = "report"
+
+@dataclass(frozen=True, kw_only=True)
+class ReportState(FlowState):
+    """Steps: `action` (which action or cluster), `where`, `what`, `reached`."""
+
+    flow = "report"
+    choices: tuple[tuple[str, int], ...] = ()  # (kind, id) offered, numbered from 1; kind: action, cluster
+    action: int | None = None
+    cluster: int | None = None
+    locality: str = ""
+    what: str = ""
 
 
 def _choices(person: PersonView) -> list[tuple[str, int, str]]:
     """(kind, id, title): the person's actions, then the clusters they answer."""
-    return ([("action", a.id, a.title) for a in person.report_actions]
-            + [("cluster", c.id, c.name) for c in person.clusters])
+    return [("action", a.id, a.title) for a in person.report_actions] + [
+        ("cluster", c.id, c.name) for c in person.clusters
+    ]
 
 
-def _title(person: PersonView, state: dict) -> str:
+def _title(person: PersonView, state: ReportState) -> str:
     for kind, ident, title in _choices(person):
-        if state.get(kind) == ident:
+        if getattr(state, kind) == ident:
             return title
     return ""
 
 
-def start(person: PersonView, now: datetime, timeout: timedelta) -> Outcome:
-    t = T(person.language)
+def start(person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome:
+    t = T(person.language, person.fallback_language)
     choices = _choices(person)
     if not choices:
-        return Outcome(state=None, replies=[Reply(t("You have no action to report on. Please ask your NMIRF secretariat."))])
-    state = {"flow": FLOW, "step": "action", "choices": [[kind, ident] for kind, ident, _ in choices],
-             "expires_at": (now + timeout).isoformat()}
+        return Outcome(
+            state=None, replies=[Reply(t("You have no action to report on. Please ask your NMIRF secretariat."))]
+        )
+    state = ReportState(
+        step="action", choices=tuple((kind, ident) for kind, ident, _ in choices), expires_at=now + timeout
+    )
     if len(choices) == 1:
         kind, ident, _title_ = choices[0]
-        state = {**state, kind: ident, "step": "where"}
+        state = replace(state, step="where", **{kind: ident})
     return Outcome(state=state, replies=[Reply(question(person, state))])
 
 
-def question(person: PersonView, state: dict, before: str = "") -> str:
+def question(person: PersonView, state: ReportState, before: str = "") -> str:
     """What the report asks at its current step (after `before`, if given)."""
-    t = T(person.language)
-    step = state["step"]
+    t = T(person.language, person.fallback_language)
+    step = state.step
     if step == "action":
         head = before + t("Community report. Which action or theme? Reply with its number:")
-        return fitted(lambda limit: "\n".join(
-            [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]))
+        return fitted(
+            lambda limit: "\n".join(
+                [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]
+            )
+        )
     if step == "where":
         return before + t("Where was it done (village, ward or town)?")
     if step == "what":
@@ -55,69 +74,100 @@ def question(person: PersonView, state: dict, before: str = "") -> str:
     return before + t("How many people were reached? Reply with a number, or SKIP.")
 
 
-def resume(person: PersonView, state: dict) -> str:
+def resume(person: PersonView, state: ReportState) -> str:
     """Back to a report that waited while the weekly update was answered."""
-    t = T(person.language)
-    if state["step"] == "action":  # its question starts with "Community report." already
+    t = T(person.language, person.fallback_language)
+    if state.step == "action":  # its question starts with "Community report." already
         return question(person, state)
     return question(person, state, before=t("Back to your community report.") + " ")
 
 
-def _ask(person: PersonView, state: dict) -> Outcome:
+def _ask(person: PersonView, state: ReportState) -> Outcome:
     return Outcome(state=state, replies=[Reply(question(person, state))])
 
 
-def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome:
-    t = T(person.language)
-    if command(text, person.language, ("skip",)) and state["step"] != "reached":
+def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> Outcome:
+    t = T(person.language, person.fallback_language)
+    if command(text, person.language, ("skip",)) and state.step != "reached":
         return Outcome(state=None, replies=[Reply(t("Report cancelled."))])
-    step, answer = state["step"], text.strip()
+    step, answer = state.step, text.strip()
     if step == "action":
         number = normalise(answer).strip(" .)#")
-        # (a report started before clusters were offered kept its action ids under "actions")
-        choices = state.get("choices") or [["action", ident] for ident in state.get("actions", ())]
+        choices = state.choices
         if not number.isdecimal() or not 1 <= int(number) <= len(choices):
-            return Outcome(state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.",
-                                                         last=len(choices)))])
+            return Outcome(
+                state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.", last=len(choices)))]
+            )
         kind, ident = choices[int(number) - 1]
-        return _ask(person, {**state, kind: ident, "step": "where"})
+        return _ask(person, replace(state, step="where", **{kind: ident}))
     if step == "where":
-        return _ask(person, {**state, "locality": answer[:100], "step": "what"})
+        return _ask(person, replace(state, locality=answer[:100], step="what"))
     if step == "what":
-        return _ask(person, {**state, "what": answer[:500], "step": "reached"})
+        return _ask(person, replace(state, what=answer[:500], step="reached"))
     reached = None
     if not command(text, person.language, ("skip",)):
         digits = normalise(answer).replace(",", "").replace(" ", "")
         if not digits.isdecimal() or len(digits) > 9:
             return Outcome(state=state, replies=[Reply(t("Please reply with a number, e.g. 250, or SKIP."))])
         reached = int(digits)
-    event = CommunityReported(action_id=state.get("action"), cluster_id=state.get("cluster"),
-                              locality=state["locality"], note=state["what"], people_reached=reached,
-                              period=iso_period(now))
-    text = fitted(lambda limit: t("Thank you. Community report recorded for {title}, in {place}.",
-                                  title=cut(_title(person, state), limit), place=cut(state["locality"], 40)))
+    event = CommunityReported(
+        action_id=state.action,
+        cluster_id=state.cluster,
+        locality=state.locality,
+        note=state.what,
+        people_reached=reached,
+        period=iso_period(now),
+    )
+    text = fitted(
+        lambda limit: t(
+            "Thank you. Community report recorded for {title}, in {place}.",
+            title=cut(_title(person, state), limit),
+            place=cut(state.locality, 40),
+        )
+    )
     return Outcome(state=None, replies=[Reply(text)], events=[event])
 
 
-def takes(state: dict, text: str, language: str) -> bool:
-    return free_text(state)
+class ReportFlow:
+    """The community report as a Flow (conversations/flow.py): the person starts it with REPORT."""
+
+    name = "report"
+    state_type = ReportState
+    command = "report"
+    resumable = True
+
+    def start(self, person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome:
+        return start(person, now, timeout, token)
+
+    def handle(self, person: PersonView, state: ReportState, text: str, now: datetime) -> Outcome:
+        return handle(person, state, text, now)
+
+    def takes(self, state: ReportState, text: str, language: str) -> bool:
+        return self.free_text(state)
+
+    def free_text(self, state: ReportState) -> bool:
+        return state.step in ("where", "what")
+
+    def expired_note(self, person: PersonView, state: ReportState) -> str:
+        t = T(person.language, person.fallback_language)
+        return t("Your community report was not finished and has closed. Send REPORT to start again.")
+
+    def waiting_note(self, person: PersonView) -> str:
+        t = T(person.language, person.fallback_language)
+        return t("Your community report is still open.")
+
+    def status_line(self, person: PersonView, state: ReportState) -> str | None:
+        return None
+
+    def busy(self, person: PersonView, state: ReportState) -> str | None:
+        return None
+
+    def resume(self, person: PersonView, state: ReportState) -> str:
+        return resume(person, state)
+
+    def help_text(self, person: PersonView, state: ReportState) -> str:
+        t = T(person.language, person.fallback_language)
+        return t("Community report: answer each question, or SKIP to cancel.")
 
 
-def expired_note(person: PersonView, state: dict) -> str:
-    t = T(person.language)
-    return t("Your community report was not finished and has closed. "
-             "Send REPORT to start again.")
-
-
-def waiting_note(person: PersonView) -> str:
-    t = T(person.language)
-    return t("Your community report is still open.")
-
-
-def free_text(state: dict) -> bool:
-    return state["step"] in ("where", "what")
-
-
-def help_text(person: PersonView, state: dict) -> str:
-    t = T(person.language)
-    return t("Community report: answer each question, or SKIP to cancel.")
+FLOW = ReportFlow()

@@ -11,11 +11,11 @@ def keyword(text: str, language: str) -> str | None:
     return command(text, language, ("stop", "start"))
 
 
-def stopped(language: str) -> Reply:
-    t = T(language)
+def stopped(language: str, fallback: str = "en") -> Reply:
+    t = T(language, fallback)
     return Reply(t("You will get no more messages from the NMIRF bot. Send START to receive them again."))
 
 
-def started(language: str) -> Reply:
-    t = T(language)
+def started(language: str, fallback: str = "en") -> Reply:
+    t = T(language, fallback)
     return Reply(t("Welcome back: you will get NMIRF messages again. Send HELP for help."))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from bot.message import ReplyButton
+from conversations.state import FlowState
 
 STATUSES = ("not_started", "in_progress", "completed", "blocked")
 
@@ -47,6 +47,7 @@ class PersonView:
     name: str
     language: str
     timezone: str
+    fallback_language: str = "en"  # the deployment's DEFAULT_LANGUAGE: where a missing translation falls back
     institution: str = ""
     actions: tuple[ActionView, ...] = ()             # what they report on weekly (as today's lead)
     invitations: tuple[InvitationView, ...] = ()
@@ -134,7 +135,7 @@ class Outcome:
     """What handling one input produced: the new session state (None: no open conversation),
     replies to send, and domain events to store, all in one transaction."""
 
-    state: dict[str, Any] | None
+    state: FlowState | None
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 

@@ -3,6 +3,7 @@ short message (`1D 2P`) or one action at a time, an optional note, and a confirm
 echoes what was stored. Diagram: weekly.mmd."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,70 +12,72 @@ from babel.dates import format_date
 from conversations.budget import cut, fitted
 from conversations.i18n import T
 from conversations.parse import command, parse_statuses
+from conversations.state import FlowState
+from conversations.statuses import open_actions, status_label
 from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, ProgressRetracted, Reply, iso_period
 
-FLOW = "weekly"
 
+@dataclass(frozen=True, kw_only=True)
+class WeeklyState(FlowState):
+    """Steps: `statuses` (until every action is answered), then `note`. Answers are keyed by
+    the action's number in the prompt (as text, the way they are stored)."""
 
-def status_label(t: T, status: str) -> str:
-    return {
-        "completed": t("done"),
-        "in_progress": t("in progress"),
-        "not_started": t("not started"),
-        "blocked": t("blocked"),
-    }[status]
+    flow = "weekly"
+    token: str = ""  # which prompt opened it, e.g. "weekly:2026-W48"
+    period: str = ""  # the ISO week the answers are recorded for
+    actions: tuple[int, ...] = ()  # action ids, in the prompt's order
+    answered: dict[str, str] = field(default_factory=dict)  # number -> status
+    figures: dict[str, str] = field(default_factory=dict)  # number -> indicator figure
+    last: dict[str, str | None] = field(default_factory=dict)  # what UNDO restores: number -> status before
+
+    def action_ids(self) -> tuple[int, ...]:
+        return self.actions
 
 
 def _legend(t: T) -> str:
     return t("Reply e.g. 1D 2P (D done, P in progress, N not started, B blocked)")
 
 
-def open_actions(person: PersonView):
-    return [a for a in person.actions if a.status != "completed"]
-
-
-def start(person: PersonView, now: datetime, timeout: timedelta, token: str) -> Outcome | None:
+def start(person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome | None:
     """This week's prompt, or None when the person has no open action."""
     actions = open_actions(person)
     if not actions:
         return None
-    t = T(person.language)
+    t = T(person.language, person.fallback_language)
     period = iso_period(now)
     local = now.astimezone(ZoneInfo(person.timezone))
     monday = (local - timedelta(days=local.weekday())).date()
     header = t("Week of {date}:", date=format_date(monday, "d MMM", locale=person.language))
     text = fitted(lambda limit: "\n".join(
         [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]))
-    state = {
-        "flow": FLOW,
-        "step": "statuses",
-        "token": token,
-        "period": period,
-        "actions": [a.id for a in actions],
-        "answered": {},
-        "expires_at": (now + timeout).isoformat(),
-    }
+    state = WeeklyState(
+        step="statuses",
+        token=token,
+        period=period,
+        actions=tuple(a.id for a in actions),
+        expires_at=now + timeout,
+    )
     return Outcome(state=state, replies=[Reply(text)])
 
 
-def _echo(t: T, state: dict, numbers: list[int]) -> str:
-    figures = state.get("figures", {})
-    return "; ".join(f"{n} {status_label(t, state['answered'][str(n)])}"
+def _echo(t: T, state: WeeklyState, numbers: list[int]) -> str:
+    figures = state.figures
+    return "; ".join(f"{n} {status_label(t, state.answered[str(n)])}"
                      + (f" ({figures[str(n)]})" if str(n) in figures else "") for n in numbers)
 
 
-def _remaining(state: dict) -> list[int]:
-    return [n for n in range(1, len(state["actions"]) + 1) if str(n) not in state["answered"]]
+def _remaining(state: WeeklyState) -> list[int]:
+    return [n for n in range(1, len(state.actions) + 1) if str(n) not in state.answered]
 
 
-def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome:
-    t = T(person.language)
+def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> Outcome:
+    t = T(person.language, person.fallback_language)
     items = parse_statuses(text, person.language)
     titles = {a.id: a for a in person.actions}
-    count = len(state["actions"])
+    count = len(state.actions)
     if command(text, person.language, ("undo",)):
         return _undo(t, person, state)
-    if state["step"] == "note":
+    if state.step == "note":
         if command(text, person.language, ("skip",)):
             return Outcome(state=None, replies=[Reply(t("No note. Thank you."))])
         # Once every action is answered, only numbered statuses are corrections:
@@ -83,13 +86,13 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
             items = []
 
     if not items:
-        if state["step"] == "note" and text.strip():
+        if state.step == "note" and text.strip():
             note = text.strip()[:500]
-            ids = tuple(state["actions"][int(n) - 1] for n in sorted(state["answered"], key=int))
+            ids = tuple(state.actions[int(n) - 1] for n in sorted(state.answered, key=int))
             return Outcome(
                 state=None,
                 replies=[Reply(t("Note added. Thank you."))],
-                events=[NoteAdded(action_ids=ids, period=state["period"], note=note)],
+                events=[NoteAdded(action_ids=ids, period=state.period, note=note)],
             )
         example = "1D" if count == 1 else "1D 2P"
         return Outcome(
@@ -98,7 +101,8 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
                              "D done, P in progress, N not started, B blocked.", example=example))],
         )
 
-    state = {**state, "answered": dict(state["answered"]), "figures": dict(state.get("figures", {}))}
+    answered, figures = dict(state.answered), dict(state.figures)
+    state = replace(state, answered=answered, figures=figures)
     reported: dict[int, ProgressReported] = {}   # one answer per action and message: the last one
     recorded, wrong = [], []
     previous = {}
@@ -113,21 +117,21 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
         if not 1 <= number <= count:
             wrong.append(str(number))
             continue
-        action_id = state["actions"][number - 1]
+        action_id = state.actions[number - 1]
         action = titles.get(action_id)
         figure = item.figure if action is not None and action.indicator else None
         note = item.note
         if item.figure is not None and figure is None:
             note = f"{item.figure} {note}".strip()
         reported.pop(number, None)
-        reported[number] = ProgressReported(action_id=action_id, status=item.status, period=state["period"],
+        reported[number] = ProgressReported(action_id=action_id, status=item.status, period=state.period,
                                             note=note[:500] or None, indicator_value=figure)
-        previous.setdefault(str(number), state["answered"].get(str(number)))
-        state["answered"][str(number)] = item.status
+        previous.setdefault(str(number), answered.get(str(number)))
+        answered[str(number)] = item.status
         if figure is not None:
-            state["figures"][str(number)] = f"{figure.normalize():f}"
+            figures[str(number)] = f"{figure.normalize():f}"
         else:
-            state["figures"].pop(str(number), None)
+            figures.pop(str(number), None)
         if number in recorded:
             recorded.remove(number)
         recorded.append(number)
@@ -143,28 +147,28 @@ def handle(person: PersonView, state: dict, text: str, now: datetime) -> Outcome
     if recorded and left:
         lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
         nxt = left[0]
-        title = titles[state["actions"][nxt - 1]].title if state["actions"][nxt - 1] in titles else ""
+        title = titles[state.actions[nxt - 1]].title if state.actions[nxt - 1] in titles else ""
         ask_next = lambda limit: t("Now action {number} {title}: D, P, N or B?", number=nxt,  # noqa: E731
                                    title=cut(title, limit))
     elif recorded:
-        state["step"] = "note"
-        lines.append(t("Thank you. Recorded for {period}: {items}.", period=state["period"],
+        state = replace(state, step="note")
+        lines.append(t("Thank you. Recorded for {period}: {items}.", period=state.period,
                        items=_echo(t, state, _sorted_answered(state))))
         lines.append(t("To add a note, reply with it now (or SKIP)."))
     elif left:
         lines.append(_legend(t))
     if recorded:  # what UNDO takes back: this message's answers, and what stood before them
-        state["last"] = {str(n): previous[str(n)] for n in recorded}
+        state = replace(state, last={str(n): previous[str(n)] for n in recorded})
     text = fitted(lambda limit: " ".join(lines + [ask_next(limit)])) if ask_next else " ".join(lines)
     return Outcome(state=state, replies=[Reply(text)], events=events)
 
 
-def _undo(t: T, person: PersonView, state: dict) -> Outcome:
+def _undo(t: T, person: PersonView, state: WeeklyState) -> Outcome:
     """Take back the answers of the last message in this update."""
-    last = state.get("last") or {}
+    last = state.last
     if not last:
         return Outcome(state=state, replies=[Reply(t("There is nothing to undo."))])
-    answered, figures = dict(state["answered"]), dict(state.get("figures", {}))
+    answered, figures = dict(state.answered), dict(state.figures)
     for number, before in last.items():
         figures.pop(number, None)
         if before is None:
@@ -172,42 +176,68 @@ def _undo(t: T, person: PersonView, state: dict) -> Outcome:
         else:
             answered[number] = before
     numbers = sorted(int(n) for n in last)
-    state = {**state, "answered": answered, "figures": figures, "last": {}, "step": "statuses"}
-    event = ProgressRetracted(action_ids=tuple(state["actions"][n - 1] for n in numbers), period=state["period"])
+    state = replace(state, answered=answered, figures=figures, last={}, step="statuses")
+    event = ProgressRetracted(action_ids=tuple(state.actions[n - 1] for n in numbers), period=state.period)
     example = f"{numbers[0]}P"
     return Outcome(state=state, events=[event], replies=[Reply(t(
         "Undone: {numbers}. Send the right status, e.g. {example}.",
         numbers=", ".join(map(str, numbers)), example=example))])
 
 
-def _sorted_answered(state: dict) -> list[int]:
-    return sorted(int(n) for n in state["answered"])
+def _sorted_answered(state: WeeklyState) -> list[int]:
+    return sorted(int(n) for n in state.answered)
 
 
-def takes(state: dict, text: str, language: str) -> bool:
-    """Could this text be an answer here? (Then a bare YES/NO is not guessed to be a meeting's.)"""
-    return state["step"] == "note" or bool(parse_statuses(text, language))
+class WeeklyFlow:
+    """The weekly update as a Flow (conversations/flow.py). Only the bot starts it."""
+
+    name = "weekly"
+    state_type = WeeklyState
+    command = None
+    resumable = False
+
+    def start(self, person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome | None:
+        return start(person, now, timeout, token)
+
+    def handle(self, person: PersonView, state: WeeklyState, text: str, now: datetime) -> Outcome:
+        return handle(person, state, text, now)
+
+    def takes(self, state: WeeklyState, text: str, language: str) -> bool:
+        return state.step == "note" or bool(parse_statuses(text, language))
+
+    def free_text(self, state: WeeklyState) -> bool:
+        return False  # the note step also takes corrections (2B), STATUS and the other commands
+
+    def expired_note(self, person: PersonView, state: WeeklyState) -> str:
+        t = T(person.language, person.fallback_language)
+        return t("Your update for {period} has closed; what you sent is saved. "
+                 "The next prompt will come next week.", period=state.period)
+
+    def waiting_note(self, person: PersonView) -> str:
+        t = T(person.language, person.fallback_language)
+        return t("Your weekly update is still open.")
+
+    def status_line(self, person: PersonView, state: WeeklyState) -> str | None:
+        t = T(person.language, person.fallback_language)
+        return t("This week's update is waiting: reply e.g. 1D 2P.") if state.step == "statuses" else None
+
+    def busy(self, person: PersonView, state: WeeklyState) -> str | None:
+        # An open weekly update is never dropped silently: finish it first.
+        t = T(person.language, person.fallback_language)
+        if state.step != "statuses":
+            return None
+        return t("Please answer this week's update first (e.g. 1D 2P), then send REPORT.")
+
+    def resume(self, person: PersonView, state: WeeklyState) -> str:
+        return self.help_text(person, state)
+
+    def help_text(self, person: PersonView, state: WeeklyState) -> str:
+        t = T(person.language, person.fallback_language)
+        if state.step == "note":
+            return t("Reply with a short note to add it to this week's update, SKIP for none, "
+                     "or send another status to correct one, e.g. 2B.")
+        return t("Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
+                 "a note after it if you wish. UNDO takes back your last answer.")
 
 
-def expired_note(person: PersonView, state: dict) -> str:
-    t = T(person.language)
-    return t("Your update for {period} has closed; what you sent is saved. "
-             "The next prompt will come next week.", period=state["period"])
-
-
-def waiting_note(person: PersonView) -> str:
-    t = T(person.language)
-    return t("Your weekly update is still open.")
-
-
-def free_text(state: dict) -> bool:
-    return False  # the note step also takes corrections (2B), STATUS and the other commands
-
-
-def help_text(person: PersonView, state: dict) -> str:
-    t = T(person.language)
-    if state["step"] == "note":
-        return t("Reply with a short note to add it to this week's update, SKIP for none, "
-                 "or send another status to correct one, e.g. 2B.")
-    return t("Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
-             "a note after it if you wish. UNDO takes back your last answer.")
+FLOW = WeeklyFlow()

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend.config import load_settings
-from backend.context import build_context, set_context
-from backend.jobs.queue import InProcessDispatcher
-from backend.migrate import upgrade
+from backend.migrations import upgrade
+from backend.wiring.context import build_context, set_context
+from backend.wiring.dispatch import InProcessDispatcher
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,8 +130,8 @@ def running_context(settings, dispatcher=None):
 
 
 def import_demo(ctx) -> None:
-    from backend.catalog.importer import import_actions, import_recommendations
-    from backend.roster.importer import import_roster
+    from backend.imports.catalog import import_actions, import_recommendations
+    from backend.imports.roster import import_roster
 
     with ctx.db.transaction() as session:
         import_roster(session, DEMO / "roster.csv")

@@ -2,7 +2,7 @@
 the longest realistic values: three long action titles, long names, a four-digit meeting number."""
 import pytest
 
-from backend.segments_table import table
+from backend.i18n.segments_table import table
 from conversations.i18n import available_languages
 
 ROWS = table()

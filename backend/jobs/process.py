@@ -5,14 +5,14 @@ never interleave one person's conversation."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from backend.context import get_context
-from backend.pipeline.models import InboxMessage
+from backend.inbox.models import InboxMessage
 from backend.roster import service as roster
-from backend.runner import Runner
+from backend.sessions.runner import Runner
+from backend.wiring.context import get_context
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -27,9 +27,10 @@ def process_inbound(inbox_id: int) -> None:
 
 
 def _process(ctx, inbox_id: int) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
-        with ctx.db.transaction() as session:
+        with ctx.work() as work:
+            session = work.session
             row = session.get(InboxMessage, inbox_id)
             if row is None or row.status != "new":
                 return
@@ -42,7 +43,7 @@ def _process(ctx, inbox_id: int) -> None:
                 .order_by(InboxMessage.id)
                 .with_for_update()
             ).all()
-            runner = Runner(session, settings=ctx.settings, configured=ctx.configured)
+            runner = Runner(session, settings=ctx.settings, channels=ctx.channels)
             for item in rows:
                 if item.status != "new":
                     continue
@@ -52,19 +53,19 @@ def _process(ctx, inbox_id: int) -> None:
                 item.status = "done"
                 item.attempts += 1
                 item.processed_at = now
-            sends = [(o.id, o.priority, o.channel) for o in runner.outbox]
+            for out in runner.outbox:
+                work.send(out)
     except Exception as exc:
         _record_failure(inbox_id, exc)
         raise
-    for outbox_id, priority, channel in sends:
-        ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
 
 
 def _record_failure(inbox_id: int, exc: Exception) -> None:
     """Count the failed attempt; after MAX_ATTEMPTS the row is set aside as `failed`."""
     ctx = get_context()
     try:
-        with ctx.db.transaction() as session:
+        with ctx.work() as work:
+            session = work.session
             row = session.get(InboxMessage, inbox_id)
             if row is None or row.status != "new":
                 return

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from backend.addresses import aware
-from backend.context import Context
-from backend.pipeline.models import InboxMessage, OutboxMessage
-from backend.timers import fire_due
+from backend.db import aware
+from backend.inbox.models import InboxMessage
+from backend.outbox.models import OutboxMessage
+from backend.sessions.timers import fire_due
+from backend.wiring.context import Context
 
 
 def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:

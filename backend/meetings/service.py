@@ -2,19 +2,18 @@
 inviting the substitute when the invitee sends them instead."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend import routing
-from backend.addresses import aware
 from backend.catalog.models import Cluster
 from backend.config import Settings
+from backend.db import aware
 from backend.meetings.models import Invitation, Meeting
-from backend.pipeline import service as pipeline
-from backend.pipeline.models import OutboxMessage
+from backend.outbox.models import OutboxMessage
+from backend.outbox.start import start_message
 from backend.roster import service as roster
 from backend.roster.models import FocalPoint, Institution, Person
 from conversations.attendance import invitation_text
@@ -38,7 +37,7 @@ def create(session: Session, *, title: str, starts_at: datetime, place: str, now
         cluster_id = session.scalar(select(Cluster.id).where(Cluster.code == cluster))
         if cluster_id is None:
             raise MeetingError(f'no cluster "{cluster}"; import it with the recommendations first')
-    meeting = Meeting(title=title.strip()[:200], starts_at=starts_at.astimezone(timezone.utc),
+    meeting = Meeting(title=title.strip()[:200], starts_at=starts_at.astimezone(UTC),
                       place=place.strip()[:200], agenda=agenda,
                       cluster_id=cluster_id, created_at=now)
     session.add(meeting)
@@ -102,16 +101,11 @@ def send(session: Session, *, invitation: Invitation, now: datetime, settings: S
          configured: set[str]) -> tuple[OutboxMessage | None, str]:
     """Queue the invitation message on the invitee's first usable channel."""
     person = invitation.person
-    view = PersonView(id=person.id, name=person.name, language=person.language, timezone=person.timezone)
+    view = PersonView(id=person.id, name=person.name, language=person.language, timezone=person.timezone,
+                      fallback_language=settings.default_language)
     text = invitation_text(view, _view(invitation, substitute=None))
-    routes, reasons = routing.plan(session, person=person, kind="invitation", text=text, now=now,
-                                   settings=settings, configured=configured)
-    if not routes:
-        return None, "no channel: " + "; ".join(reasons)
-    row = pipeline.queue_outbound(session, key=f"invitation:{invitation.id}", channel=routes[0].channel,
-                                  address=routes[0].address, text=text, kind="invitation", now=now,
-                                  person_id=person.id, priority=1)
-    return row, "" if row else "already sent"
+    return start_message(session, person=person, kind="invitation", text=text, key=f"invitation:{invitation.id}",
+                         now=now, settings=settings, configured=configured)
 
 
 def _view(invitation: Invitation, substitute: Person | None) -> InvitationView:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from bot.message import Address, Channel, ContentKind, InboundMessage, OutboundMessage, WebhookRejected
+from bot.channel import ErrorKind, Parsed, Webhook, WebhookRequest
+from bot.message import Address, Channel, ContentKind, DeliveryError, InboundMessage, OutboundMessage, WebhookRejected
 
 
 def parse(body: bytes) -> InboundMessage:
@@ -25,6 +26,34 @@ def parse(body: bytes) -> InboundMessage:
                           kind=ContentKind.TEXT, text=text[:4096])
 
 
-class SimulatorSender:
+class SimulatorChannel:
+    """The simulator as a bot.channel.Channel: posts to /webhooks/simulator, sends that succeed."""
+
+    name = "simulator"
+    webhooks = (Webhook("simulator"),)
+    opt_out_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, settings) -> list[SimulatorChannel]:
+        return [cls()]
+
+    def ready(self) -> str | None:
+        return None
+
+    def verify(self, request: WebhookRequest) -> None:
+        return None  # a pretend phone has nothing to sign with
+
+    def parse(self, request: WebhookRequest) -> list[Parsed]:
+        return [parse(request.body)]
+
     def send(self, message: OutboundMessage) -> str:
         return f"sim-{message.key}"
+
+    def classify(self, error: DeliveryError) -> ErrorKind:
+        return ErrorKind.FAILED if error.permanent else ErrorKind.RETRY
+
+    def close(self) -> None:
+        return None
+
+
+from_settings = SimulatorChannel.from_settings

@@ -10,12 +10,13 @@ import hmac
 import json
 import threading
 import warnings
-from datetime import timezone
+from datetime import UTC
 
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.channel import ErrorKind, Parsed, Webhook, WebhookRequest, not_ready
 from bot.message import (
     Address,
     Channel,
@@ -31,7 +32,7 @@ from bot.message import (
 )
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-Parsed = InboundMessage | ChannelEvent | Ignored
+UPDATES = ["message", "edited_message", "my_chat_member"]
 
 
 def verify_secret(expected: str, received: str | None) -> None:
@@ -42,7 +43,7 @@ def verify_secret(expected: str, received: str | None) -> None:
         raise WebhookRejected("missing or wrong X-Telegram-Bot-Api-Secret-Token", status=403)
 
 
-def parse_update(body: bytes) -> Parsed:
+def parse_update(body: bytes) -> InboundMessage | ChannelEvent | Ignored:
     """Turn a webhook body into our types. Malformed JSON -> WebhookRejected(400)."""
     try:
         data = json.loads(body)
@@ -54,7 +55,7 @@ def parse_update(body: bytes) -> Parsed:
     return from_update(update)
 
 
-def from_update(update: Update) -> Parsed:
+def from_update(update: Update) -> InboundMessage | ChannelEvent | Ignored:
     uid = str(update.update_id)
     member = update.my_chat_member
     if member is not None:
@@ -75,7 +76,7 @@ def from_update(update: Update) -> Parsed:
         address=address,
         provider_id=uid,
         sender_name=sender.full_name if sender else "",
-        received_at=(msg.edit_date or msg.date).astimezone(timezone.utc) if (msg.edit_date or msg.date) else None,
+        received_at=(msg.edit_date or msg.date).astimezone(UTC) if (msg.edit_date or msg.date) else None,
         edited=update.edited_message is not None,
     )
     if msg.contact is not None:
@@ -148,7 +149,7 @@ class TelegramSender:
     def set_webhook(self, url: str, secret: str) -> bool:
         async def go():
             return await self._bot.set_webhook(url=url, secret_token=secret,
-                                               allowed_updates=["message", "edited_message", "my_chat_member"])
+                                               allowed_updates=UPDATES)
         return bool(self._run(go()))
 
     def delete_webhook(self) -> bool:
@@ -160,7 +161,7 @@ class TelegramSender:
         """Long-poll for updates (for running without a public URL): (update_id, raw JSON) pairs."""
         async def go():
             return await self._bot.get_updates(offset=offset, timeout=timeout,
-                                               allowed_updates=["message", "edited_message", "my_chat_member"],
+                                               allowed_updates=UPDATES,
                                                read_timeout=timeout + 10)
         updates = self._run(go()) if timeout < self._timeout else self._run_long(go(), timeout)
         return [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
@@ -180,3 +181,47 @@ class TelegramSender:
                 pass
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop = None
+
+
+class TelegramChannel:
+    """Telegram as a bot.channel.Channel: the webhook at /webhooks/telegram, checked against the
+    secret token given to setWebhook; sends through one TelegramSender."""
+
+    name = "telegram"
+    webhooks = (Webhook("telegram"),)
+    opt_out_words: frozenset[str] = frozenset()  # Telegram has no provider-side STOP
+
+    def __init__(self, *, token: str, webhook_secret: str, api_base_url: str):
+        self.webhook_secret = webhook_secret
+        self.sender = TelegramSender(token, api_base_url) if token else None
+
+    @classmethod
+    def from_settings(cls, settings) -> list[TelegramChannel]:
+        return [cls(token=settings.telegram_bot_token, webhook_secret=settings.telegram_webhook_secret,
+                    api_base_url=settings.telegram_api_base_url)]
+
+    def ready(self) -> str | None:
+        return None if self.sender is not None else "set TELEGRAM_BOT_TOKEN"
+
+    def verify(self, request: WebhookRequest) -> None:
+        verify_secret(self.webhook_secret, request.header(SECRET_HEADER))
+
+    def parse(self, request: WebhookRequest) -> list[Parsed]:
+        return [parse_update(request.body)]
+
+    def send(self, message: OutboundMessage) -> str:
+        if self.sender is None:
+            raise not_ready(self.name, "set TELEGRAM_BOT_TOKEN")
+        return self.sender.send(message)
+
+    def classify(self, error: DeliveryError) -> ErrorKind:
+        if error.code == "403":  # the person blocked the bot
+            return ErrorKind.UNREACHABLE
+        return ErrorKind.FAILED if error.permanent else ErrorKind.RETRY
+
+    def close(self) -> None:
+        if self.sender is not None:
+            self.sender.close()
+
+
+from_settings = TelegramChannel.from_settings

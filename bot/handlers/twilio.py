@@ -16,6 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channel import ErrorKind, Parsed, Webhook, WebhookAnswer, WebhookRequest, not_ready
 from bot.message import (
     Address,
     Channel,
@@ -25,6 +26,7 @@ from bot.message import (
     InboundMessage,
     OutboundMessage,
     StatusUpdate,
+    UnknownStatus,
     WebhookRejected,
 )
 
@@ -44,12 +46,8 @@ STATUSES = {
 }
 
 
-class UnknownStatus(Exception):
-    """A status callback with a status this code does not know: to be logged as an error."""
-
-    def __init__(self, provider_id: str, status: str):
-        super().__init__(f"unknown Twilio status {status!r} for {provider_id}")
-        self.provider_id, self.status = provider_id, status
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+__all__ = ["UnknownStatus"]  # raised by parse_status; defined in bot.message for every channel
 
 
 class _Form:
@@ -78,9 +76,13 @@ def read_form(body: bytes) -> _Form:
 
 def verify(auth_token: str, public_base_url: str, path: str, query: str, form: _Form, signature: str | None) -> None:
     """Raise WebhookRejected(403) unless Twilio signed exactly this URL and these fields."""
+    verify_url(auth_token, public_base_url.rstrip("/") + path + (f"?{query}" if query else ""), form, signature)
+
+
+def verify_url(auth_token: str, url: str, form: _Form, signature: str | None) -> None:
+    """`verify` for the public URL the request was made to."""
     if not auth_token:
         raise WebhookRejected("TWILIO_AUTH_TOKEN is not set: refusing Twilio webhooks", status=403)
-    url = public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
     if not signature or not RequestValidator(auth_token).validate(url, form, signature):
         raise WebhookRejected("missing or wrong X-Twilio-Signature", status=403)
 
@@ -197,3 +199,81 @@ class TwilioSender:
                 retry_after = None
             return DeliveryError(text, permanent=False, code=code, retry_after=retry_after)
         return DeliveryError(text, permanent=True, code=code)
+
+
+class _TwilioChannel:
+    """SMS or WhatsApp through Twilio as a bot.channel.Channel. Both share one REST client."""
+
+    name: str
+    channel: Channel
+    webhooks: tuple[Webhook, ...]
+    opt_out_words: frozenset[str] = frozenset()
+
+    def __init__(self, *, enabled: bool, auth_token: str, sender: TwilioSender | None, missing: str):
+        self.enabled, self.auth_token, self.sender, self.missing = enabled, auth_token, sender, missing
+
+    def ready(self) -> str | None:
+        return self.missing or None
+
+    def verify(self, request: WebhookRequest) -> None:
+        if not self.enabled:
+            raise WebhookRejected("Twilio is not configured: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN", status=503)
+        verify_url(self.auth_token, request.url, read_form(request.body), request.header(SIGNATURE_HEADER))
+
+    def parse(self, request: WebhookRequest) -> list[Parsed]:
+        form = read_form(request.body)
+        if request.path.endswith("/status"):
+            return [parse_status(form)]
+        return [parse_inbound(form, self.channel)]
+
+    def send(self, message: OutboundMessage) -> str:
+        if self.sender is None or self.missing:
+            raise not_ready(self.name, self.missing)
+        return self.sender.send(message)
+
+    def classify(self, error: DeliveryError) -> ErrorKind:
+        kind = error_kind(error.code)
+        if kind == "opted_out":
+            return ErrorKind.OPTED_OUT
+        if kind == "bad_number":
+            return ErrorKind.UNREACHABLE
+        return ErrorKind.FAILED if error.permanent else ErrorKind.RETRY
+
+    def close(self) -> None:
+        return None
+
+
+class SmsChannel(_TwilioChannel):
+    name = "sms"
+    channel = Channel.SMS
+    # Inbound SMS answered with empty TwiML: we answer later, through the API. Status callbacks
+    # for SMS and WhatsApp alike come to /webhooks/twilio/status.
+    webhooks = (Webhook("twilio/sms", WebhookAnswer(EMPTY_TWIML, "text/xml")), Webhook("twilio/status"))
+    opt_out_words = frozenset(TWILIO_OPT_OUT_WORDS)  # Twilio answers these on long codes itself
+
+
+class WhatsAppChannel(_TwilioChannel):
+    name = "whatsapp"
+    channel = Channel.WHATSAPP
+    webhooks = (Webhook("twilio/whatsapp", WebhookAnswer(EMPTY_TWIML, "text/xml")),)
+
+
+def from_settings(settings) -> list[_TwilioChannel]:
+    """The SMS and WhatsApp channels, sharing one client when Twilio is configured."""
+    enabled = bool(settings.twilio_enabled)
+    sender = None
+    if enabled:
+        sender = TwilioSender(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+                              base_url=settings.twilio_api_base_url, sms_from=settings.twilio_sms_from,
+                              messaging_service_sid=settings.twilio_messaging_service_sid,
+                              whatsapp_from=settings.twilio_whatsapp_from,
+                              status_callback=f"{settings.public_base_url}/webhooks/twilio/status")
+    sms_ready = enabled and (settings.twilio_sms_from or settings.twilio_messaging_service_sid)
+    whatsapp_ready = enabled and settings.twilio_whatsapp_from
+    return [
+        SmsChannel(enabled=enabled, auth_token=settings.twilio_auth_token, sender=sender,
+                   missing="" if sms_ready else
+                   "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"),
+        WhatsAppChannel(enabled=enabled, auth_token=settings.twilio_auth_token, sender=sender,
+                        missing="" if whatsapp_ready else "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"),
+    ]

@@ -61,7 +61,7 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
 
 
 def outbox_status(ctx, channel: str = "telegram") -> list[tuple[str, int]]:
-    from backend.pipeline.models import OutboxMessage
+    from backend.outbox.models import OutboxMessage
 
     with ctx.db.transaction() as s:
         return s.execute(select(OutboxMessage.status, OutboxMessage.attempts)

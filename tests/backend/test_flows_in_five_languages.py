@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,15 +22,16 @@ from sqlalchemy import func, select
 
 from backend.app import create_app
 from backend.catalog.models import Action
-from backend.cli import send_weekly_now
-from backend.meetings.cli import create_and_invite
+from backend.cli.meetings import create_and_invite
+from backend.cli.prompts import send_weekly_now
+from backend.inbox.models import InboxMessage
 from backend.meetings.models import Invitation
-from backend.pipeline.models import AddressState, InboxMessage, OutboxMessage
-from backend.pipeline.service import load_state, save_state
+from backend.outbox.models import AddressState, OutboxMessage
 from backend.progress.models import ProgressUpdate
 from backend.roster.models import Person
+from backend.sessions.state import load_state, save_state
 from conversations.i18n import T
-from conversations.weekly import status_label
+from conversations.statuses import status_label
 from tests.backend.helpers import wait_until
 from tests.conftest import running_context, settings_for
 
@@ -84,8 +86,8 @@ def write_csv(path, header, rows):
 
 
 def import_people(ctx, tmp_path, lang):
-    from backend.catalog.importer import import_actions
-    from backend.roster.importer import import_roster
+    from backend.imports.catalog import import_actions
+    from backend.imports.roster import import_roster
 
     s = SAY[lang]
     roster = write_csv(tmp_path / "roster.csv", ["institution", "institution_name", "level", "name", "phone",
@@ -251,9 +253,9 @@ def unhappy_paths(chat):
         for phone in (ME, TWIN):
             pid = session.scalar(select(Person.id).where(Person.phone == phone))
             state = load_state(session, person_id=pid)
-            assert state["flow"] == "weekly"
-            state["expires_at"] = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
-            save_state(session, person_id=pid, state=state, now=datetime.now(timezone.utc))
+            assert state.flow == "weekly"
+            state = replace(state, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            save_state(session, person_id=pid, state=state, now=datetime.now(UTC))
     assert chat.say("1P") != ""  # answered, but not recorded
     assert updates(chat) == stored and action_status(chat, "INS-1") == "blocked"
     with chat.ctx.db.transaction() as session:
@@ -347,7 +349,7 @@ def meeting_attendance(chat):
     """Two invitations: a bare answer is asked about; answers naming the meeting (Arabic-Indic
     digits in Arabic) are recorded; SUB invites the substitute in the person's place."""
     s = SAY[chat.lang]
-    starts = (datetime.now(timezone.utc) + timedelta(days=8)).strftime("%Y-%m-%d 10:00")
+    starts = (datetime.now(UTC) + timedelta(days=8)).strftime("%Y-%m-%d 10:00")
     first, second = (create_and_invite(chat.ctx, title=title, starts=starts, place="Room 4", invite="INS,TWN")["meeting"]
                      for title in ("Cluster review", "Treaty body follow-up"))
     wait_until(lambda: _unsent(chat.ctx) == 0, message="the invitations")

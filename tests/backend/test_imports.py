@@ -2,21 +2,21 @@
 re-importing changes nothing, and a bad file is reported line by line with nothing written."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from backend import cli
-from backend.catalog.importer import import_actions, import_recommendations
 from backend.catalog.models import Action, Cluster, Recommendation
 from backend.config import get_settings
-from backend.context import get_context, set_context
-from backend.csvfile import ImportFailed
 from backend.db import Database
-from backend.roster.importer import import_roster
+from backend.imports.catalog import import_actions, import_recommendations
+from backend.imports.csvfile import ImportFailed
+from backend.imports.roster import import_roster
 from backend.roster.models import FocalPoint, Institution, Person
+from backend.wiring.context import get_context, set_context
 from tests.conftest import DEMO
 
 ROSTER_HEADER = "institution,institution_name,level,region,name,phone,channels,language,timezone,rank"
@@ -333,10 +333,10 @@ def test_missing_file_is_one_clear_line(db, database_url, tmp_path, monkeypatch,
 def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
     """`short_title` (at most 40 characters) replaces the long title in prompts and lists; a longer
     one is refused with its length; removing it brings the long title back."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from backend.people import person_view
     from backend.roster.models import Person
+    from backend.sessions.people import person_view
 
     load(db, "roster", DEMO / "roster.csv")
     load(db, "recommendations", DEMO / "recommendations.csv")
@@ -352,7 +352,7 @@ def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
     def titles():
         with db.transaction() as s:
             amina = s.scalar(select(Person).where(Person.phone == "+254700000001"))
-            return [a.title for a in person_view(s, amina, datetime.now(timezone.utc)).actions]
+            return [a.title for a in person_view(s, amina, datetime.now(UTC)).actions]
 
     assert titles() == ["Child Protection Bill"]
     assert load(db, "actions", write(tmp_path, "actions.csv", header,

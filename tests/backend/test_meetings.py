@@ -3,23 +3,23 @@ points through the simulator channel, their answers (and hand-overs to substitut
 and a waiting conversation that expires is closed with a note by the sweep."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.app import create_app
+from backend.cli.meetings import create_and_invite
 from backend.jobs.sweep import sweep
-from backend.meetings.cli import create_and_invite
 from backend.meetings.models import Invitation, Meeting
-from backend.pipeline import service as pipeline
 from backend.roster.models import Person
+from backend.sessions import state as pipeline
 from tests.backend.helpers import count, wait_until
 from tests.conftest import import_demo, running_context, settings_for
 
 AMINA, PETER, GRACE = "+254700000001", "+254711000002", "+254722000003"
-SOON = (datetime.now(timezone.utc) + timedelta(days=6)).strftime("%Y-%m-%d 10:00")
+SOON = (datetime.now(UTC) + timedelta(days=6)).strftime("%Y-%m-%d 10:00")
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_invitations_answers_and_a_hand_over_to_the_substitute(product):
     # Inviting again sends nothing twice.
     with ctx.db.transaction() as s:
         from backend.meetings import service
-        again = service.invite(s, meeting=s.get(Meeting, meeting), institutions=[], now=datetime.now(timezone.utc),
+        again = service.invite(s, meeting=s.get(Meeting, meeting), institutions=[], now=datetime.now(UTC),
                                settings=ctx.settings, configured=ctx.configured)
         assert again == {"queued": [], "skipped": []}
     assert phones.say(AMINA, f"YES {meeting}").startswith(f"You have no open invitation to meeting {meeting}.")
@@ -123,7 +123,7 @@ def test_a_meeting_given_wrongly_is_refused_with_the_reason_and_nothing_is_writt
 
 def age_conversations(ctx, by: timedelta) -> None:
     """Time passes for every waiting conversation and its expiry timer."""
-    from backend.pipeline.models import ConversationSession, Fire
+    from backend.sessions.models import ConversationSession, Fire
 
     with ctx.db.transaction() as s:
         for row in s.scalars(select(ConversationSession)):
@@ -138,7 +138,7 @@ def age_conversations(ctx, by: timedelta) -> None:
 def test_a_waiting_update_expires_with_a_note_once(product):
     """The sweep closes an expired weekly update and tells the person; a second sweep does nothing,
     and an update the person finished in time gets no note."""
-    from backend.cli import send_weekly_now
+    from backend.cli.prompts import send_weekly_now
 
     ctx, phones = product
     send_weekly_now(ctx)
@@ -147,7 +147,7 @@ def test_a_waiting_update_expires_with_a_note_once(product):
     phones.say(GRACE, "1D")
     phones.say(GRACE, "SKIP")                      # Grace finished: nothing waits for her
     age_conversations(ctx, timedelta(hours=ctx.settings.session_timeout_hours, minutes=1))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert sweep(ctx, now)["expired"] == 4         # Amina and the three other leads prompted
     note = phones.wait(AMINA, 2)[1]
     assert note.startswith("Your update for ") and "has closed; what you sent is saved." in note
@@ -173,7 +173,7 @@ def test_a_focal_point_who_cannot_be_reached_is_reported_and_invited_once_reacha
         from backend.roster.models import Institution
         again = service.invite(s, meeting=s.get(Meeting, report["meeting"]),
                                institutions=list(s.scalars(select(Institution).where(Institution.short_name.in_(
-                                   ["MOJ", "MOH"])))), now=datetime.now(timezone.utc), settings=ctx.settings,
+                                   ["MOJ", "MOH"])))), now=datetime.now(UTC), settings=ctx.settings,
                                configured=ctx.configured)
         assert [row.address for row in again["queued"]] == [GRACE]
         assert [name for name, _why in again["skipped"]] == ["MOJ"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.jobs.pacing import Limit, LocalPacer, PaceLater, RedisPacer, pace
+from backend.wiring.pacing import Limit, LocalPacer, PaceLater, RedisPacer, pace
 
 ROOT = Path(__file__).resolve().parents[2]
 T = 1_000.0  # a fixed "now"; the arithmetic does not depend on it
@@ -144,7 +144,7 @@ RATE, BURST, TOTAL = 20.0, 3.0, 60
 CHILD = """
 import json, sys, threading, time
 from redis import Redis
-from backend.jobs.pacing import Limit, RedisPacer, pace
+from backend.wiring.pacing import Limit, RedisPacer, pace
 
 url, start_at, per_thread = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 pacer = RedisPacer(Redis.from_url(url))

@@ -7,21 +7,20 @@ import signal
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from sqlalchemy import select
 
 from backend.app import create_app
-from backend.catalog.importer import import_actions, import_recommendations
-from backend.cli import send_weekly_now
-from backend.jobs.queue import RQDispatcher
+from backend.cli.prompts import send_weekly_now
+from backend.imports.catalog import import_actions, import_recommendations
+from backend.imports.roster import import_roster
+from backend.inbox.models import InboxMessage
 from backend.jobs.sweep import sweep
-from backend.pipeline.models import InboxMessage
 from backend.progress.models import ProgressUpdate
-from backend.roster.importer import import_roster
+from backend.wiring.dispatch import RQDispatcher
 from tests.backend.helpers import count, outbox_status, post_telegram, telegram_roster, text_update, wait_until
 from tests.conftest import DEMO, ROOT, SECRET, TOKEN, running_context, settings_for
 
@@ -94,7 +93,7 @@ def test_redis_lost_before_processing_loses_nothing(product):
     post_telegram(client, text_update(910010, "1B no budget"))
     Redis.from_url(ctx.settings.redis_url).flushall()
     # one reply to handle; five weekly prompts (Amina on Telegram, four on the simulator) to send
-    assert sweep(ctx, datetime.now(timezone.utc)) == {"inbound": 1, "outbound": 5, "expired": 0}
+    assert sweep(ctx, datetime.now(UTC)) == {"inbound": 1, "outbound": 5, "expired": 0}
     worker = start_worker(env, "--burst")
     assert worker.wait(60) == 0, log_of(worker)
     wait_until(lambda: [s for s, _ in outbox_status(ctx)] == ["sent", "sent"], message="both messages sent")
@@ -112,7 +111,7 @@ def test_worker_gone_between_commit_and_send(product):
     assert inbound_only.wait(60) == 0, log_of(inbound_only)
     assert outbox_status(ctx) == [("queued", 0)] and fake.sent == []
     Redis.from_url(ctx.settings.redis_url).flushall()   # the send job is lost with the worker
-    sweep(ctx, datetime.now(timezone.utc))
+    sweep(ctx, datetime.now(UTC))
     worker = start_worker(env, "--burst")
     assert worker.wait(60) == 0
     assert outbox_status(ctx) == [("sent", 1)] and len(fake.sent) == 1
@@ -129,7 +128,7 @@ def test_worker_killed_during_a_send_is_retried_once_the_lease_ends(product):
     stop(worker, signal.SIGKILL)
     fake.release_sends(deliver=False)      # the provider never delivered the interrupted call
     assert [s for s, _ in outbox_status(ctx)] == ["sending"]
-    wait_until(lambda: sweep(ctx, datetime.now(timezone.utc))["outbound"] == 1, timeout=10, message="lease end")
+    wait_until(lambda: sweep(ctx, datetime.now(UTC))["outbound"] == 1, timeout=10, message="lease end")
     worker = start_worker(env, "--burst")
     assert worker.wait(60) == 0
     assert outbox_status(ctx) == [("sent", 2)] and len(fake.sent) == 1

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.app import create_app
-from backend.pipeline.models import InboxMessage
+from backend.inbox.models import InboxMessage
+from backend.inbox.polling import poll, set_webhook
 from backend.progress.models import ProgressUpdate
-from backend.telegram_setup import poll, set_webhook
 from tests.backend.helpers import TELEGRAM_DATA, count, wait_until
 from tests.conftest import import_demo, running_context, settings_for
 
@@ -36,7 +37,7 @@ def test_simulator_rejects_malformed_posts(product, body):
 def test_simulator_round_trip_and_duplicate_id(product):
     """A simulator message is handled like any channel's, and a repeated id has no second effect."""
     ctx, client, _fake = product
-    from backend.cli import send_weekly_now
+    from backend.cli.prompts import send_weekly_now
 
     send_weekly_now(ctx, "+254700000005")
     for _ in range(2):
@@ -70,7 +71,7 @@ def test_polling_feeds_the_inbox_and_set_webhook_sends_the_secret(product):
 def test_lang_changes_the_language_of_every_later_message(product):
     """`LANG fr` through the simulator stores the choice; what follows, including this week's
     prompt, comes in French."""
-    from backend.cli import send_weekly_now
+    from backend.cli.prompts import send_weekly_now
     from backend.roster.models import Person
     from conversations.i18n import T
 
@@ -92,10 +93,10 @@ def test_lang_changes_the_language_of_every_later_message(product):
 def test_away_hands_the_weekly_prompt_to_the_substitute_until_back(product):
     """Amina (MOJ lead) sends AWAY: this week's MOJ prompt goes to Peter, her substitute; after
     BACK it is hers again."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    from backend.prompts import send_weekly
     from backend.roster.models import Person
+    from backend.sessions.prompts import send_weekly
 
     ctx, client, _fake = product
     amina, peter = "+254700000001", "+254711000002"
@@ -113,11 +114,11 @@ def test_away_hands_the_weekly_prompt_to_the_substitute_until_back(product):
     say("AWAY 2099-01-01", 1)
     with ctx.db.transaction() as s:
         assert str(s.scalar(select(Person.away_until).where(Person.phone == amina))) == "2099-01-01"
-    this_week = prompted(datetime.now(timezone.utc))
+    this_week = prompted(datetime.now(UTC))
     assert amina not in this_week and this_week[peter].startswith("Week of")
     assert "1 Draft the Children Protection Bil..." in this_week[peter]
     say("BACK", 2)
-    next_week = prompted(datetime.now(timezone.utc) + timedelta(days=7))
+    next_week = prompted(datetime.now(UTC) + timedelta(days=7))
     assert peter not in next_week and next_week[amina].startswith("Week of")
 
 

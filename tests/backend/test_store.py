@@ -3,7 +3,7 @@ from sqlalchemy import func, select, text
 
 from backend.catalog.models import SdgGoal, SdgTarget
 from backend.db import Database
-from backend.migrate import alembic_config, downgrade, upgrade
+from backend.migrations import alembic_config, downgrade, upgrade
 
 
 def head() -> str:

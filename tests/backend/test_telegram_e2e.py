@@ -3,20 +3,28 @@ python-telegram-bot to a fake Bot API server, reply in through the webhook, upda
 confirmation out. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.app import create_app
-from backend.catalog.importer import import_actions, import_recommendations
-from backend.cli import send_weekly_now
-from backend.pipeline.models import AddressState, InboxMessage, OutboxMessage
+from backend.cli.prompts import send_weekly_now
+from backend.imports.catalog import import_actions, import_recommendations
+from backend.imports.roster import import_roster
+from backend.inbox.models import InboxMessage
+from backend.outbox.models import AddressState, OutboxMessage
 from backend.progress.models import ProgressUpdate
-from backend.roster.importer import import_roster
 from backend.roster.models import Person
-from tests.backend.helpers import AMINA_TG, count, outbox_status, wait_until, post_telegram, telegram_roster, telegram_update, text_update
+from tests.backend.helpers import (
+    AMINA_TG,
+    count,
+    outbox_status,
+    post_telegram,
+    telegram_roster,
+    telegram_update,
+    text_update,
+    wait_until,
+)
 from tests.conftest import DEMO, running_context, settings_for
 
 

@@ -3,18 +3,33 @@ delivery rules: channel order and failover, WhatsApp's window and templates, sta
 STOP/START, strangers, segments. (The same on real Redis with two workers: test_twilio_rq.py.)"""
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.app import create_app
-from backend.cli import send_weekly_now
-from backend.pipeline.models import AddressState, InboxMessage, OutboxMessage
+from backend.cli.prompts import send_weekly_now
+from backend.inbox.models import InboxMessage
+from backend.outbox.models import AddressState, OutboxMessage
 from backend.progress.models import ProgressUpdate
 from backend.roster.models import Person
 from tests.backend.helpers import count, wait_until
-from tests.backend.twilio_setup import (AMINA, AMINA_TG, CLAIRE, FATUMA, GRACE, JOSEPH, ROSTER, load, post_twilio,
-                                        sms, twilio_settings, whatsapp)
+from tests.backend.twilio_setup import (
+    AMINA,
+    AMINA_TG,
+    CLAIRE,
+    FATUMA,
+    GRACE,
+    JOSEPH,
+    ROSTER,
+    load,
+    post_twilio,
+    sms,
+    twilio_settings,
+    whatsapp,
+)
 from tests.conftest import running_context
 from tests.fakes.twilio_api import FakeTwilioAPI, status_callback_params
 
@@ -230,13 +245,13 @@ def test_a_number_that_changes_owner_does_not_carry_the_old_conversation(product
 def test_sms_text_is_folded_to_gsm7_and_segments_recorded(product):
     """Curly quotes and dashes never push an SMS into UCS-2; the row records its segments."""
     ctx, _client, _telegram, twilio = product
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from backend.pipeline import service as pipeline
+    from backend.outbox import start as pipeline
 
     with ctx.db.transaction() as s:
         row = pipeline.queue_outbound(s, key="t1", channel="sms", address=FATUMA, kind="reply", person_id=4,
-                                      text="It’s “done” — thanks", now=datetime.now(timezone.utc))
+                                      text="It’s “done” — thanks", now=datetime.now(UTC))
         row_id = row.id
     ctx.dispatcher.enqueue_send(row_id, 0)
     settled(ctx, 1)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from backend.app import create_app
-from backend.cli import send_weekly_now
-from backend.jobs.queue import RQDispatcher
-from backend.pipeline import service as pipeline
-from backend.roster.importer import import_roster
+from backend.cli.prompts import send_weekly_now
+from backend.imports.roster import import_roster
+from backend.outbox import start as pipeline
 from backend.roster.models import Person
-from sqlalchemy import select
+from backend.wiring.dispatch import RQDispatcher
 from tests.backend.helpers import wait_until
 from tests.backend.test_rq_pipeline import start_worker, stop
 from tests.backend.test_twilio_delivery import rows
@@ -84,7 +84,7 @@ def test_weekly_prompts_on_every_channel_with_two_workers(world):
 
 
 def queue_broadcast(ctx, kind="agenda", text="NMIRF meeting on 12 Dec at 10:00. Agenda: child rights cluster."):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ctx.db.transaction() as s:
         people = s.scalars(select(Person).where(Person.name.like("Person %")).order_by(Person.id)).all()
         ids = [pipeline.queue_outbound(s, key=f"{kind}:{p.id}", channel="sms", address=p.phone, kind=kind,

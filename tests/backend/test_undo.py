@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from backend.app import create_app
 from backend.catalog.models import Action
-from backend.cli import send_weekly_now
+from backend.cli.prompts import send_weekly_now
 from backend.progress.models import ProgressUpdate
 from tests.backend.helpers import wait_until
 from tests.conftest import import_demo, running_context, settings_for

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.catalog.importer import import_actions, import_recommendations
-from backend.roster.importer import import_roster
+from backend.imports.catalog import import_actions, import_recommendations
+from backend.imports.roster import import_roster
 from tests.conftest import DEMO, settings_for
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.fakes.twilio_signing import SIGNATURE_HEADER, form_body, sign

@@ -1,10 +1,10 @@
 import unicodedata
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.segments import SegmentCount, count_segments, fold_to_gsm, is_gsm7
-
 
 # --- GSM-7 boundaries -------------------------------------------------------
 

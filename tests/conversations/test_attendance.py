@@ -1,7 +1,7 @@
 """Meeting attendance as the invitee meets it: YES / NO / SUB, in five languages, the meeting's
 number when two invitations are open, and the rules when a weekly update or a report is waiting."""
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,10 +10,10 @@ from conversations.i18n import T
 from conversations.views import ActionView, AttendanceAnswered, InvitationView, PersonView, ProgressReported
 from tests.conversations.transcript import Chat
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
-REVIEW = InvitationView(12, "Disability rights cluster review", datetime(2026, 12, 3, 7, 0, tzinfo=timezone.utc),
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+REVIEW = InvitationView(12, "Disability rights cluster review", datetime(2026, 12, 3, 7, 0, tzinfo=UTC),
                         "Sheria House, room 4", "pending", substitute="Peter Otieno")
-CHILDREN = InvitationView(14, "Children's rights cluster", datetime(2026, 12, 6, 7, 0, tzinfo=timezone.utc),
+CHILDREN = InvitationView(14, "Children's rights cluster", datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
                           "Online", "pending")
 BILL = ActionView(1, "Draft the child protection bill", "in_progress")
 TRAIN = ActionView(2, "Train police officers on GBV", "not_started")
@@ -128,7 +128,7 @@ def test_a_bare_answer_that_the_waiting_step_could_take_is_not_guessed():
                               "send HELP to see the other question.")
     assert chat.state == note_step and answers(chat) == []
     chat.say("NO 12")
-    assert answers(chat) == [(12, "declined")] and chat.state["step"] == "note"
+    assert answers(chat) == [(12, "declined")] and chat.state.step == "note"
 
 
 def test_one_letter_is_read_in_the_persons_own_language_first():
@@ -147,11 +147,11 @@ def test_one_letter_is_read_in_the_persons_own_language_first():
 def test_a_place_in_a_community_report_is_not_taken_for_an_answer():
     chat = Chat(replace(person(), report_actions=(BILL,)), NOW)
     chat.say("REPORT")
-    assert chat.state["step"] == "where"
+    assert chat.state.step == "where"
     chat.say("yes")
-    assert chat.state["step"] == "where" and answers(chat) == []
+    assert chat.state.step == "where" and answers(chat) == []
     chat.say("Kondele ward")
-    assert chat.state["step"] == "what"
+    assert chat.state.step == "what"
 
 
 def test_status_and_the_menu_show_invitations_waiting_for_an_answer():

@@ -1,13 +1,14 @@
 """AWAY and BACK, with dates as people write them, in several languages."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from conversations import engine
 from conversations.availability import read_date
 from conversations.views import AvailabilityChanged, PersonView
+from conversations.weekly import WeeklyState
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)  # a Friday
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday
 TODAY = date(2026, 11, 27)
 
 
@@ -49,8 +50,8 @@ def test_back_ends_the_absence(language, text):
 
 def test_away_keeps_an_open_update_and_answers_in_the_persons_language():
     """AWAY during a weekly update keeps the update open; a French person is answered in French."""
-    state = {"flow": "weekly", "step": "statuses", "period": "2026-W48", "actions": [], "answered": {},
-             "token": "t", "expires_at": "2026-11-30T09:00:00+00:00"}
+    state = WeeklyState(step="statuses", period="2026-W48", actions=(), answered={}, token="t",
+                        expires_at=datetime.fromisoformat("2026-11-30T09:00:00+00:00"))
     out = engine.handle_text(person("fr"), state, "absent 15/12", NOW)
     assert out.state == state
     assert "15 déc. 2026" in out.replies[0].text and "away" not in out.replies[0].text

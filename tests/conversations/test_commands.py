@@ -1,12 +1,12 @@
 """Commands available everywhere: STATUS and LANG, in any language, without losing the open update."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conversations import engine
+from conversations import engine, weekly
 from conversations.views import ActionView, LanguageChanged, PersonView
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 ACTIONS = (ActionView(1, "Draft the child protection bill", "in_progress"),
            ActionView(2, "Train police officers on GBV", "not_started"),
            ActionView(3, "Open a county shelter", "completed"))
@@ -17,7 +17,7 @@ def person(language="en"):
 
 
 def prompt(p):
-    return engine.start_weekly(p, None, NOW, timedelta(hours=72), "t").state
+    return engine.start(weekly.FLOW, p, None, NOW, timedelta(hours=72), "t").state
 
 
 @pytest.mark.parametrize("word", ["STATUS", "status", "statut", "estado", "الحالة"])

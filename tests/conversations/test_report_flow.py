@@ -1,13 +1,13 @@
 """The community-level report, as a local-authority focal point meets it."""
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from conversations import engine
+from conversations import engine, weekly
 from conversations.views import ActionView, ClusterView, CommunityReported, PersonView
 
-NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SHELTER = ActionView(10, "Open a county shelter for women victims of violence", "not_started")
 ELDERS = ActionView(11, "Train village elders on referral pathways", "in_progress")
 
@@ -50,19 +50,19 @@ def test_one_action_skips_the_choice_and_people_reached_may_be_skipped():
 def test_a_wrong_choice_gets_a_specific_correction(bad, hint):
     """A number not on the list, or words, are answered with the expected range."""
     state, replies, _ = run(person(), "REPORT", bad)
-    assert hint in replies[-1] and state["step"] == "action"
+    assert hint in replies[-1] and state.step == "action"
 
 
 def test_people_reached_must_be_a_number():
     """"about 30" is not a number: the bot asks again, nothing is stored yet."""
     state, replies, events = run(person(), "REPORT", "1", "Manyatta", "Visited the site", "about 30")
-    assert "Please reply with a number" in replies[-1] and events == [] and state["step"] == "reached"
+    assert "Please reply with a number" in replies[-1] and events == [] and state.step == "reached"
 
 
 def test_skip_cancels_and_help_explains():
     """SKIP before the last question cancels; HELP explains without losing the place."""
     state, replies, events = run(person(), "REPORT", "1", "HELP")
-    assert "SKIP to cancel" in replies[-1] and state["step"] == "where"
+    assert "SKIP to cancel" in replies[-1] and state.step == "where"
     state, replies, events = run(person(), "REPORT", "1", "skip")
     assert replies[-1] == "Report cancelled." and state is None and events == []
 
@@ -72,7 +72,7 @@ def test_report_never_drops_an_open_weekly_update():
     from datetime import timedelta
 
     p = replace(person(), actions=(SHELTER, ELDERS))
-    state = engine.start_weekly(p, None, NOW, timedelta(hours=72), "t").state
+    state = engine.start(weekly.FLOW, p, None, NOW, timedelta(hours=72), "t").state
     out = engine.handle_text(p, state, "REPORT", NOW)
     assert out.state == state and "first" in out.replies[0].text
 
@@ -111,8 +111,8 @@ def test_a_weekly_prompt_in_the_middle_of_a_report_does_not_drop_it():
 
     p = replace(person(), actions=(SHELTER, ELDERS))
     state, _replies, _events = run(p, "REPORT", "2", "Kondele ward")
-    prompt = engine.start_weekly(p, state, NOW, timedelta(hours=72), "t")
-    assert prompt.state["then"] == state
+    prompt = engine.start(weekly.FLOW, p, state, NOW, timedelta(hours=72), "t")
+    assert prompt.state.then == state
     out = engine.handle_text(p, prompt.state, "1D 2P", NOW)
     out = engine.handle_text(p, out.state, "SKIP", NOW)
     assert [r.text for r in out.replies] == [
@@ -129,6 +129,6 @@ def test_report_sent_again_after_the_update_picks_up_the_waiting_report():
 
     p = replace(person(), actions=(SHELTER, ELDERS))
     state, _replies, _events = run(p, "REPORT", "2", "Kondele ward")
-    out = engine.handle_text(p, engine.start_weekly(p, state, NOW, timedelta(hours=72), "t").state, "1D 2P", NOW)
+    out = engine.handle_text(p, engine.start(weekly.FLOW, p, state, NOW, timedelta(hours=72), "t").state, "1D 2P", NOW)
     out = engine.handle_text(p, out.state, "REPORT", NOW)
     assert out.state == state and out.replies[0].text.startswith("Back to your community report. What was done?")

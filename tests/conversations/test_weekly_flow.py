@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,7 @@ from bot.segments import count_segments
 from conversations.views import ActionView, NoteAdded, PersonView, ProgressReported
 from tests.conversations.transcript import TIMEOUT, Chat
 
-NOW = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)     # a Monday
+NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)     # a Monday
 PERIOD = "2024-W19"
 
 PLAN = ActionView(101, "Adopt the national action plan on rights", "in_progress")
@@ -63,8 +63,8 @@ def test_prompt_lists_open_actions_numbered_with_legend():
     assert "1 Adopt the national action plan on...\n2 Train police on custody safeguards..." in two
     one = Chat(replace(PERSON, actions=PERSON.actions[:1]), NOW).prompt()
     assert "\n1 Adopt the national action plan on rights\n" in one  # whole when it fits
-    assert c.state["step"] == "statuses" and c.state["actions"] == [101, 102, 103]
-    assert c.state["expires_at"] == (NOW + TIMEOUT).isoformat()
+    assert c.state.step == "statuses" and c.state.actions == (101, 102, 103)
+    assert c.state.expires_at == NOW + TIMEOUT
     assert c.events == []
 
 
@@ -79,7 +79,7 @@ def test_whole_answer_in_one_message():
         ProgressReported(action_id=102, status="in_progress", period=PERIOD),
         ProgressReported(action_id=103, status="blocked", period=PERIOD),
     ]
-    assert c.state["step"] == "note"
+    assert c.state.step == "note"
 
 
 def test_one_at_a_time_with_bare_statuses():
@@ -89,11 +89,11 @@ def test_one_at_a_time_with_bare_statuses():
                              "D, P, N or B?")
     assert c.say("In progress") == ("Recorded: 2 in progress. Now action 3 Publish annual report on "
                                     "prison visiting: D, P, N or B?")
-    assert c.state["step"] == "statuses"
+    assert c.state.step == "statuses"
     assert c.say("stuck") == ("Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
                               "To add a note, reply with it now (or SKIP).")
     assert reported(c) == [(101, "completed"), (102, "in_progress"), (103, "blocked")]
-    assert c.state["step"] == "note"
+    assert c.state.step == "note"
 
 
 @pytest.mark.parametrize("text", [
@@ -117,7 +117,7 @@ def test_numbering_variants_for_all_actions(text):
     c = chat()
     c.say(text)
     assert reported(c) == [(101, "completed"), (102, "in_progress"), (103, "blocked")], c
-    assert c.state["step"] == "note"
+    assert c.state.step == "note"
 
 
 @pytest.mark.parametrize("text", ["hello how are you", "ok", "12345", "what is this?!", "   ", "Yes"])
@@ -155,7 +155,7 @@ def test_only_unknown_numbers_records_nothing():
     before = c.state
     reply = c.say("4D")
     assert reply.startswith("There is no action 4; your actions are numbered 1 to 3.")
-    assert c.events == [] and c.state["answered"] == before["answered"]
+    assert c.events == [] and c.state.answered == before.answered
 
 
 def test_two_answers_in_one_sms():
@@ -165,7 +165,7 @@ def test_two_answers_in_one_sms():
     assert reply == ("Recorded: 1 done; 2 in progress. Now action 3 Publish annual report on prison "
                      "visiting: D, P, N or B?")
     assert reported(c) == [(101, "completed"), (102, "in_progress")]
-    assert c.state["step"] == "statuses"
+    assert c.state.step == "statuses"
 
 
 def test_correction_last_one_wins():
@@ -176,7 +176,7 @@ def test_correction_last_one_wins():
     c.say("2P 3N")
     reply = c.say("3 done")
     assert reply.startswith("Thank you. Recorded for 2024-W19: 1 blocked; 2 in progress; 3 done.")
-    assert c.state["step"] == "note"
+    assert c.state.step == "note"
     assert reported(c)[-1] == (103, "completed")
 
 
@@ -186,7 +186,7 @@ def test_correction_within_one_message_last_one_wins():
     reply = c.say("1D 2P 1B 3N")
     assert "1 blocked; 2 in progress; 3 not started" in reply
     assert "1 done" not in reply
-    assert c.state["answered"]["1"] == "blocked"
+    assert c.state.answered["1"] == "blocked"
     assert reported(c)[-2] == (101, "blocked")
 
 
@@ -276,7 +276,7 @@ def test_status_in_note_step_corrects_instead_of_noting():
     c.say("1D 2P 3B")
     reply = c.say("3 p")
     assert reply.startswith("Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 in progress.")
-    assert c.state["step"] == "note"
+    assert c.state.step == "note"
     assert c.say("budget released").startswith("Note added.")
 
 
@@ -425,7 +425,7 @@ def test_undo_takes_back_only_the_last_message():
     c.say("1D")
     c.say("2P 3B")
     reply = c.say("UNDO")
-    assert reply.startswith("Undone: 2, 3.") and c.state["answered"] == {"1": "completed"}
+    assert reply.startswith("Undone: 2, 3.") and c.state.answered == {"1": "completed"}
     assert c.say("undo") == "There is nothing to undo."
 
 
@@ -441,7 +441,7 @@ def test_two_answers_for_one_action_in_one_message_store_the_last():
 def test_the_week_is_named_by_the_persons_own_calendar():
     """Sunday 20:00 UTC is already Monday in Auckland: that person's prompt names the new week,
     in their language."""
-    sunday = datetime(2026, 11, 29, 20, 0, tzinfo=timezone.utc)
+    sunday = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
     dakar = Chat(PERSON, sunday).prompt().splitlines()[0]
     auckland = Chat(replace(PERSON, timezone="Pacific/Auckland", language="fr"), sunday).prompt().splitlines()[0]
     assert (dakar, auckland) == ("Week of 23 Nov:", "Semaine du 30 nov. :")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations import engine
+from conversations import engine, weekly
 from conversations.views import Event, Outcome, PersonView
 
 TIMEOUT = timedelta(days=3)
@@ -46,7 +46,7 @@ class Chat:
 
     def prompt(self) -> str | None:
         """Start this week's update; the prompt text, or None when the engine sends nothing."""
-        outcome = engine.start_weekly(self.person, self.state, self.now, self.timeout, self.token)
+        outcome = engine.start(weekly.FLOW, self.person, self.state, self.now, self.timeout, self.token)
         if outcome is None:
             self.lines.append(("bot", "<no prompt>"))
             return None

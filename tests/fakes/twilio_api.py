@@ -36,7 +36,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -287,7 +287,7 @@ class FakeTwilioAPI(LocalServer):
                 raise self._rejected[to]
 
             sid = new_sid("SM" if not media else "MM")
-            stamp = format_datetime(datetime.now(timezone.utc))
+            stamp = format_datetime(datetime.now(UTC))
             uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
             resource = {
                 "account_sid": self.account_sid,

@@ -1,0 +1,112 @@
+"""`nmirf serve | worker | sweep | demo`: running the product."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from backend.cli.chat import chat
+from backend.cli.common import make_ctx
+from backend.cli.db import cmd_db_upgrade
+from backend.cli.imports import cmd_import
+from backend.cli.meetings import demo_meeting
+from backend.cli.prompts import send_weekly_now
+from backend.config import get_settings
+from backend.jobs.sweep import sweep
+from backend.wiring.context import Context
+from backend.wiring.dispatch import make_worker
+
+DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
+
+
+def serve(host: str, port: int, *, quiet: bool = False):
+    """Start the web app; with no REDIS_URL it also runs jobs and the sweep in this process."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    ctx: Context = make_ctx()
+    app = create_app(ctx, run_jobs=not ctx.settings.redis_url)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning" if quiet else "info")
+    return ctx, uvicorn.Server(config)
+
+
+def cmd_serve(args) -> int:
+    _ctx, server = serve(args.host, args.port)
+    server.run()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    settings = get_settings()
+    if not settings.redis_url:
+        print("REDIS_URL is not set: without Redis, `nmirf serve` runs the jobs itself", file=sys.stderr)
+        return 2
+    make_ctx()
+    worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
+    # One log line per job would drown the log (bulk sends waiting for a slot are re-queued).
+    worker.work(with_scheduler=True, burst=args.burst, logging_level="WARNING")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    ctx = make_ctx()
+    while True:
+        print(sweep(ctx, datetime.now(UTC)))
+        if not args.loop:
+            return 0
+        time.sleep(ctx.settings.sweep_interval_seconds)
+
+
+def cmd_demo(args) -> int:
+    """Everything a newcomer needs: schema, demo data, server with jobs, a weekly prompt, a chat."""
+    settings = get_settings()
+    if settings.redis_url:
+        print("note: REDIS_URL is set; the demo runs jobs in-process anyway", file=sys.stderr)
+    cmd_db_upgrade(args)
+    for what in ("roster", "recommendations", "actions"):
+        if cmd_import(argparse.Namespace(what=what, file=str(DEMO / f"{what}.csv"))) != 0:
+            return 1
+    ctx, server = serve(args.host, args.port, quiet=True)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    report = send_weekly_now(ctx, args.phone)
+    if not report["queued"]:
+        print("(this week's prompt was sent already; reply to it, or send HELP)")
+    demo_meeting(ctx, args.phone)
+    print(f"Server on http://{args.host}:{args.port}. Other demo phones: see deploy/demo/roster.csv.")
+    print("Stored updates: `.venv/bin/nmirf progress list` in another terminal.\n")
+    try:
+        chat(f"http://{args.host}:{args.port}", args.phone)
+    except KeyboardInterrupt:
+        pass
+    server.should_exit = True
+    thread.join(timeout=10)
+    return 0
+
+
+def register(sub) -> None:
+    for name, func, text in (("serve", cmd_serve, "run the web server (and jobs, without Redis)"),
+                             ("demo", cmd_demo, "demo: data, server, and a chat as a demo focal point")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--host", default="127.0.0.1")
+        s.add_argument("--port", type=int, default=8000)
+        if name == "demo":
+            s.add_argument("--as", dest="phone", default="+254700000001", help="demo phone to chat as")
+        s.set_defaults(func=func)
+
+    w = sub.add_parser("worker", help="run an RQ worker (needs REDIS_URL)")
+    w.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    w.add_argument("--queues", help="comma-separated queues to serve "
+                                    "(default: all: inbound, send-reply, send-bulk-<channel>)")
+    w.set_defaults(func=cmd_worker)
+
+    sw = sub.add_parser("sweep", help="re-enqueue unfinished work")
+    sw.add_argument("--loop", action="store_true", help="keep sweeping every SWEEP_INTERVAL_SECONDS")
+    sw.set_defaults(func=cmd_sweep)

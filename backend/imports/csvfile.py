@@ -1,0 +1,112 @@
+"""Reading import files: every problem reported as `file:line: column "value": what is wrong`,
+and nothing imported unless the whole file is good."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+
+class ImportFailed(Exception):
+    """The file was not imported. `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Row:
+    """One data row, with a place to note problems against its line number."""
+
+    file: str
+    line: int
+    values: dict[str, str]
+    problems: list[str]
+
+    def get(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+    def problem(self, column: str, message: str) -> None:
+        value = self.get(column)
+        where = f'{column} "{value}"' if value else column
+        self.problems.append(f"{self.file}:{self.line}: {where}: {message}")
+
+    def required(self, column: str) -> str:
+        value = self.get(column)
+        if not value:
+            self.problem(column, "is required")
+        return value
+
+    def optional_date(self, column: str) -> date | None:
+        value = self.get(column)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problem(column, "not a date; write it as YYYY-MM-DD")
+            return None
+
+    def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+        value = self.get(column).lower().replace(" ", "_") or default
+        if value is None:
+            self.problem(column, "is required; one of " + ", ".join(allowed))
+        elif value not in allowed:
+            self.problem(column, "expected one of " + ", ".join(allowed))
+            return None
+        return value
+
+
+def read_rows(path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[list[Row], list[str]]:
+    """Data rows of a UTF-8 CSV file whose header must hold `required` columns; and the problems
+    found in the file itself (a missing column, a row with too many cells...)."""
+    path = Path(path)
+    name = path.name
+    problems: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFailed([f"{path}: no such file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([f"{name}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8"]) from None
+    reader = csv.DictReader(text.splitlines(), restkey="__extra__")
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFailed([f"{name}:1: missing column(s) {', '.join(missing)}; expected columns: "
+                            f"{', '.join(required + optional)}"])
+    unknown = [c for c in header if c not in required + optional]
+    if unknown:
+        problems.append(f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: "
+                        f"{', '.join(required + optional)}")
+    rows: list[Row] = []
+    for values in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for k, v in values.items() if k != "__extra__"):
+            continue
+        if values.get("__extra__"):
+            problems.append(f"{name}:{line}: more cells than columns; check for an unquoted comma")
+            continue
+        rows.append(Row(name, line, {k: v for k, v in values.items() if k}, problems))
+    return rows, problems
+
+
+def update_fields(obj, **values) -> bool:
+    """Set attributes that differ; True when anything changed (imports count updated rows)."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def iter_list(value: str) -> Iterator[str]:
+    """Items of a `;`-separated cell."""
+    for item in value.split(";"):
+        if item.strip():
+            yield item.strip()

@@ -1,0 +1,65 @@
+"""Accepting what arrives: each delivery stored once (the provider's id is the key), then its job
+enqueued after the commit. A repeated delivery is acknowledged with no second effect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.inbox.models import InboxMessage
+from backend.wiring.context import Context
+from bot.message import ChannelEvent, InboundMessage
+
+
+def store_inbound(session: Session, item: InboundMessage | ChannelEvent, now: datetime) -> tuple[int, bool]:
+    """Insert the inbox row; (row id, True) when new, (existing id, False) for a duplicate delivery."""
+    channel, provider_id = item.address.channel.value, item.provider_id
+    existing = session.scalar(
+        select(InboxMessage.id).where(InboxMessage.channel == channel, InboxMessage.provider_id == provider_id)
+    )
+    if existing is not None:
+        return existing, False
+    if isinstance(item, ChannelEvent):
+        row = InboxMessage(
+            channel=channel,
+            provider_id=provider_id,
+            address=item.address.id,
+            kind=f"event:{item.kind.value}",
+            text="",
+            payload={},
+            received_at=now,
+        )
+    else:
+        payload: dict = {"sender_name": item.sender_name, "edited": item.edited}
+        if item.contact is not None:
+            payload["contact"] = {"phone": item.contact.phone, "own": item.contact.own}
+        row = InboxMessage(
+            channel=channel,
+            provider_id=provider_id,
+            address=item.address.id,
+            kind=item.kind.value,
+            text=item.text,
+            payload=payload,
+            received_at=now,
+        )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # the same delivery committed by another process a moment ago
+        existing = session.scalar(
+            select(InboxMessage.id).where(InboxMessage.channel == channel, InboxMessage.provider_id == provider_id)
+        )
+        return existing, False
+    return row.id, True
+
+
+def accept(ctx: Context, item: InboundMessage | ChannelEvent) -> bool:
+    """Store the delivery and, once committed, enqueue its handling. False for a duplicate."""
+    with ctx.work() as work:
+        inbox_id, new = store_inbound(work.session, item, datetime.now(UTC))
+        if new:
+            work.handle(inbox_id)
+    return new

@@ -1,0 +1,165 @@
+"""Sending one outbox row (the send job's work, backend/jobs/send.py):
+
+0. A bulk message first books one unit of its channel's rate limit (shared by every worker
+   through Redis); when the slot is more than BULK_MAX_WAIT away the job goes back in its queue
+   and the worker takes another, so no worker sits waiting on a busy channel.
+1. Lease: in one transaction the row is checked (still to send, due), its route chosen (for a
+   message the bot starts: the person's first usable channel, see routing.py), its SMS
+   text folded and its segments counted, and it is marked `sending` until the lease ends.
+2. Pace: book the rest (further SMS segments, Telegram's per-chat limit) and wait for the slot.
+3. Send through the channel (bot.channel), then record the outcome (delivery.py): `sent`; a
+   retry with backoff (honouring Retry-After) for what the channel classifies as passing; or the
+   address marked (opted out, unreachable) and the message moved to the person's next channel
+   (`route` keeps each try and its reason).
+
+A worker that dies during step 3 leaves the row leased; the sweep retries it when the lease ends.
+The one case that can send twice is a crash after the provider accepted the message and before
+our commit: one HTTP round trip per message, at most one duplicate per such crash."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from backend.outbox import addresses, routing
+from backend.outbox.delivery import ANSWERS, record_failure
+from backend.outbox.models import OutboxMessage
+from backend.roster.models import Person
+from backend.wiring.context import Context
+from backend.wiring.dispatch import BULK_CHANNELS
+from backend.wiring.pacing import Limit, PaceLater
+from bot.message import Address, Channel, DeliveryError, OutboundMessage, ReplyButton
+from bot.segments import count_segments, fold_to_gsm
+
+log = logging.getLogger(__name__)
+BULK_MAX_WAIT = 0.05                # how far ahead a bulk send may book: replies never queue behind more
+_deferred_in_a_row = 0              # this process's bulk sends put back one after another
+
+
+def _limit(settings, channel: str) -> Limit | None:
+    rate = {"telegram": settings.telegram_rate, "sms": settings.sms_rate, "whatsapp": settings.whatsapp_rate}.get(channel)
+    return Limit(rate) if rate else None
+
+
+def reservations(settings, channel: str, address: str, segments: int | None) -> list:
+    """(key, limit, cost) for one message: the channel's limit (SMS counted in segments), and
+    on Telegram the per-chat limit too."""
+    limit = _limit(settings, channel)
+    if limit is None:
+        return []
+    slots = [(channel, limit, float(segments or 1) if channel == "sms" else 1.0)]
+    if channel == "telegram":
+        slots.append((f"telegram:{address}", Limit(settings.telegram_chat_rate), 1.0))
+    return slots
+
+
+def _book(ctx, slots: list, bulk: bool) -> float | None:
+    """Reserve slots under the channels' limits: the seconds to wait, or None when a bulk message
+    would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the worker takes
+    another job, maybe for a channel with room)."""
+    if not slots or slots[0][1] is None:
+        return 0.0
+    global _deferred_in_a_row
+    try:
+        wait = ctx.pacer.reserve_many(slots, max_wait=BULK_MAX_WAIT if bulk else None)
+    except PaceLater as later:
+        # Jobs of other channels may be next in the queues: go on at once. Only when this worker
+        # has gone round every channel without finding room does it pause, not to spin.
+        _deferred_in_a_row += 1
+        if _deferred_in_a_row >= len(BULK_CHANNELS):
+            time.sleep(min(later.wait, BULK_MAX_WAIT))
+        return None
+    _deferred_in_a_row = 0
+    return wait
+
+
+def _sms_text(settings, text: str) -> str:
+    if settings.sms_fold == "none":
+        return text
+    return fold_to_gsm(text, accents=settings.sms_fold == "accents")
+
+
+def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage | None:
+    """Choose the route and lease the row; None (row marked failed) when no channel is left."""
+    template = None
+    if row.kind not in ANSWERS and row.person_id is not None:
+        person = session.get(Person, row.person_id)
+        tried = {step["channel"] for step in row.route or []}
+        routes, reasons = routing.plan(session, person=person, kind=row.kind, text=row.text, now=now,
+                                       settings=ctx.settings, configured=set(ctx.configured), tried=tried)
+        if not routes:
+            row.status = "failed"
+            row.error = "no channel left: " + "; ".join(
+                [f"{s['channel']}: {s['error']}" for s in row.route or []] + reasons)
+            log.warning("outbox %s: %s", row.id, row.error)
+            return None
+        row.channel, row.address, template = routes[0].channel, routes[0].address, routes[0].template
+    elif row.kind == "reply":
+        why = addresses.why_not(addresses.get(session, channel=row.channel, address=row.address))
+        if why:
+            row.status, row.error = "failed", why
+            return None
+    text = row.text
+    if row.channel == "sms":
+        text = _sms_text(ctx.settings, text)
+        row.segments = count_segments(text).segments
+    row.status = "sending"
+    row.attempts += 1
+    row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
+    return OutboundMessage(address=Address(Channel(row.channel), row.address), text=text, key=row.key,
+                           buttons=buttons_of(row), template=template)
+
+
+def _due(row: OutboxMessage, now: datetime) -> bool:
+    return row.status in ("queued", "sending") and addresses.aware(row.next_attempt_at) <= now + timedelta(seconds=1)
+
+
+def buttons_of(row: OutboxMessage) -> tuple[ReplyButton, ...]:
+    return tuple(ReplyButton(b["text"], bool(b.get("request_contact"))) for b in row.buttons or [])
+
+
+def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
+    """Send the row if it is due; its new status ("deferred": put back in its queue)."""
+    slot_at = time.monotonic()
+    if bulk and channel:
+        wait = _book(ctx, [(channel, _limit(ctx.settings, channel), 1.0)], bulk=True)
+        if wait is None:
+            ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
+            return "deferred"
+        slot_at += wait
+    now = datetime.now(UTC)
+    with ctx.db.transaction() as session:
+        row = session.get(OutboxMessage, outbox_id, with_for_update=True)
+        if row is None or not _due(row, now):
+            return row.status if row else "missing"
+        message = _lease(session, ctx, row, now)
+        if message is None:
+            return row.status
+        attempts, segments = row.attempts, row.segments
+    slots = reservations(ctx.settings, message.address.channel.value, message.address.id, segments)
+    if bulk and slots and slots[0][0] == channel:  # one unit of the channel's limit is booked already
+        key, limit, cost = slots[0]
+        slots = ([(key, limit, cost - 1.0)] if cost > 1 else []) + slots[1:]
+    wait = max(_book(ctx, slots, bulk=False) if slots else 0.0, slot_at - time.monotonic())
+    if wait > 0:
+        time.sleep(wait)
+    carrier = ctx.channels[message.address.channel.value]
+    error: DeliveryError | None = None
+    try:
+        provider_id = carrier.send(message)
+    except DeliveryError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - an unexpected sender bug is retried like an outage
+        log.exception("sender crashed on outbox %s", outbox_id)
+        error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, code="crash")
+    with ctx.work() as work:
+        row = work.session.get(OutboxMessage, outbox_id, with_for_update=True)
+        done = datetime.now(UTC)
+        if error is None:
+            row.status, row.provider_id, row.sent_at, row.error = "sent", provider_id, done, None
+            return "sent"
+        status = record_failure(work.session, row, error, carrier, attempts=attempts,
+                                max_attempts=ctx.settings.send_max_attempts, now=done)
+        if status == "queued":  # the retry (or the next channel); the sweep is the safety net
+            work.send(row, delay=max(0.0, (row.next_attempt_at - done).total_seconds()))
+    return status

@@ -1,4 +1,5 @@
 """The web application, and in the embedded default also the worker and the sweep."""
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 A missing or malformed setting stops start-up with one line naming the variable and what is
 expected: see `load_settings`.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,32 +27,32 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = "sqlite:///var/nmirf.db"
-    redis_url: str = ""                      # empty: jobs run in-process (embedded default)
+    redis_url: str = ""  # empty: jobs run in-process (embedded default)
     public_base_url: str = "http://127.0.0.1:8000"
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = TELEGRAM_API
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
-    twilio_sms_from: str = ""                # an E.164 number, or use a messaging service:
+    twilio_sms_from: str = ""  # an E.164 number, or use a messaging service:
     twilio_messaging_service_sid: str = ""
-    twilio_whatsapp_from: str = ""           # E.164 number of the WhatsApp sender
+    twilio_whatsapp_from: str = ""  # E.164 number of the WhatsApp sender
     twilio_api_base_url: str = TWILIO_API
     # Approved WhatsApp templates per message kind and language, for messages the bot starts
     # outside the 24-hour window: {"weekly_prompt": {"en": "HX...", "fr": "HX..."}}
     whatsapp_templates: dict[str, dict[str, str]] = {}
-    sms_fold: str = "punctuation"            # none | punctuation | accents: fold SMS text to GSM-7
-    telegram_rate: float = 30.0              # messages per second, whole bot
-    telegram_chat_rate: float = 1.0          # messages per second, one chat
-    sms_rate: float = 1.0                    # SMS segments per second (Twilio long code: 1)
-    whatsapp_rate: float = 10.0              # messages per second
+    sms_fold: str = "punctuation"  # none | punctuation | accents: fold SMS text to GSM-7
+    telegram_rate: float = 30.0  # messages per second, whole bot
+    telegram_chat_rate: float = 1.0  # messages per second, one chat
+    sms_rate: float = 1.0  # SMS segments per second (Twilio long code: 1)
+    whatsapp_rate: float = 10.0  # messages per second
     default_language: str = "en"
     default_timezone: str = "UTC"
-    session_timeout_hours: int = 72         # a waiting conversation expires after this
+    session_timeout_hours: int = 72  # a waiting conversation expires after this
     send_max_attempts: int = 5
-    send_lease_seconds: float = 60.0        # a send not finished in this time is tried again
+    send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
-    stale_after_seconds: float = 120.0      # an inbox/outbox row untouched this long is re-enqueued
+    stale_after_seconds: float = 120.0  # an inbox/outbox row untouched this long is re-enqueued
 
     @field_validator("database_url")
     @classmethod
@@ -94,12 +95,16 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _twilio_complete(self):
         if self.twilio_account_sid and not self.twilio_auth_token:
-            raise ValueError("TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set "
-                             "(it authenticates sends and Twilio's webhooks)")
-        if self.twilio_account_sid and not (self.twilio_sms_from or self.twilio_messaging_service_sid
-                                            or self.twilio_whatsapp_from):
-            raise ValueError("TWILIO_SMS_FROM: set it, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM "
-                             "to send through Twilio")
+            raise ValueError(
+                "TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set "
+                "(it authenticates sends and Twilio's webhooks)"
+            )
+        if self.twilio_account_sid and not (
+            self.twilio_sms_from or self.twilio_messaging_service_sid or self.twilio_whatsapp_from
+        ):
+            raise ValueError(
+                "TWILIO_SMS_FROM: set it, TWILIO_MESSAGING_SERVICE_SID or TWILIO_WHATSAPP_FROM to send through Twilio"
+            )
         return self
 
     @property

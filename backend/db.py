@@ -1,5 +1,6 @@
 """Database engine and sessions. SQLite (WAL, one writer at a time, BEGIN IMMEDIATE) by default,
 PostgreSQL with psycopg 3 through DATABASE_URL."""
+
 from __future__ import annotations
 
 import threading

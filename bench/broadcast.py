@@ -12,6 +12,7 @@ Reports per channel: messages, achieved rate against the configured limit (targe
 never above), busiest 1-second window; duplicates and losses; answer latency p50/p99/max
 (target: under 2 s).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,12 +70,32 @@ def seed(database_url: str, people: int) -> None:
         rows, states = [], []
         for n in range(people):
             channel = ("telegram", "sms", "whatsapp")[n % 3]
-            rows.append(dict(name=f"Person {n}", phone=f"+2547{n:08d}", telegram_user_id=100000 + n if channel == "telegram" else None,
-                             channels=channel, language="en", timezone="UTC", active=True, created_at=now))
+            rows.append(
+                dict(
+                    name=f"Person {n}",
+                    phone=f"+2547{n:08d}",
+                    telegram_user_id=100000 + n if channel == "telegram" else None,
+                    channels=channel,
+                    language="en",
+                    timezone="UTC",
+                    active=True,
+                    created_at=now,
+                )
+            )
             if channel == "whatsapp":
                 states.append(dict(channel="whatsapp", address=f"+2547{n:08d}", last_inbound_at=now))
-        rows.append(dict(name="Asker Person", phone="+254799999999", telegram_user_id=ASKER, channels="telegram",
-                         language="en", timezone="UTC", active=True, created_at=now))
+        rows.append(
+            dict(
+                name="Asker Person",
+                phone="+254799999999",
+                telegram_user_id=ASKER,
+                channels="telegram",
+                language="en",
+                timezone="UTC",
+                active=True,
+                created_at=now,
+            )
+        )
         s.execute(insert(Person), rows)
         s.execute(insert(AddressState), states)
         s.add(FocalPoint(institution_id=inst.id, person_id=people + 1, rank=1))
@@ -99,24 +120,45 @@ def main() -> None:
     database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
     redis_port, web_port = free_port(), free_port()
     procs: list[subprocess.Popen] = []
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no"], stdout=subprocess.DEVNULL, cwd=tmp)
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        cwd=tmp,
+    )
     procs.append(redis)
     try:
         with FakeTelegramAPI(TOKEN) as telegram, FakeTwilioAPI() as twilio:
-            env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-                   "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                   "TELEGRAM_API_BASE_URL": telegram.base_url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                   "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE_URL": twilio.base_url,
-                   "TWILIO_SMS_FROM": "+15005550006", "TWILIO_WHATSAPP_FROM": "+14155238886",
-                   "TELEGRAM_RATE": str(args.telegram_rate), "SMS_RATE": str(args.sms_rate),
-                   "WHATSAPP_RATE": str(args.whatsapp_rate), "SWEEP_INTERVAL_SECONDS": "5",
-                   "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}", "PYTHONPATH": str(ROOT)}
+            env = {
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                "TELEGRAM_API_BASE_URL": telegram.base_url,
+                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "TWILIO_API_BASE_URL": twilio.base_url,
+                "TWILIO_SMS_FROM": "+15005550006",
+                "TWILIO_WHATSAPP_FROM": "+14155238886",
+                "TELEGRAM_RATE": str(args.telegram_rate),
+                "SMS_RATE": str(args.sms_rate),
+                "WHATSAPP_RATE": str(args.whatsapp_rate),
+                "SWEEP_INTERVAL_SECONDS": "5",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+                "PYTHONPATH": str(ROOT),
+            }
             os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
             seed(database_url, args.people)
             nmirf = [sys.executable, "-m", "backend.cli"]
-            procs.append(subprocess.Popen(nmirf + ["serve", "--port", str(web_port)], env=env, cwd=tmp,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    nmirf + ["serve", "--port", str(web_port)],
+                    env=env,
+                    cwd=tmp,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             for _ in range(2):
                 procs.append(subprocess.Popen(nmirf + ["worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL))
             procs.append(subprocess.Popen(nmirf + ["sweep", "--loop"], env=env, cwd=tmp, stdout=subprocess.DEVNULL))
@@ -133,13 +175,29 @@ def main() -> None:
                 from sqlalchemy import select
 
                 from backend.roster.models import Person
-                people = s.execute(select(Person.id, Person.channels, Person.phone, Person.telegram_user_id)
-                                   .where(Person.name.like("Person %")).order_by(Person.id)).all()
+
+                people = s.execute(
+                    select(Person.id, Person.channels, Person.phone, Person.telegram_user_id)
+                    .where(Person.name.like("Person %"))
+                    .order_by(Person.id)
+                ).all()
                 ids = []
                 for pid, channel, phone, tg in people:
-                    ids.append((pipeline.queue_outbound(s, key=f"bench:{pid}", channel=channel,
-                                                        address=str(tg) if channel == "telegram" else phone,
-                                                        kind="agenda", person_id=pid, text=text, now=now).id, channel))
+                    ids.append(
+                        (
+                            pipeline.queue_outbound(
+                                s,
+                                key=f"bench:{pid}",
+                                channel=channel,
+                                address=str(tg) if channel == "telegram" else phone,
+                                kind="agenda",
+                                person_id=pid,
+                                text=text,
+                                now=now,
+                            ).id,
+                            channel,
+                        )
+                    )
             started = time.monotonic()
             for outbox_id, channel in ids:
                 ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
@@ -151,13 +209,26 @@ def main() -> None:
             while total() - len(latencies) < len(ids):
                 before = len([m for m in telegram.sent if m["chat_id"] == str(ASKER)])
                 t0 = time.monotonic()
-                client.post("/webhooks/telegram", headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                            content=json.dumps({"update_id": update_id, "message": {
-                                "message_id": update_id, "date": int(time.time()), "text": "help",
+                client.post(
+                    "/webhooks/telegram",
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                    content=json.dumps(
+                        {
+                            "update_id": update_id,
+                            "message": {
+                                "message_id": update_id,
+                                "date": int(time.time()),
+                                "text": "help",
                                 "chat": {"id": ASKER, "type": "private"},
-                                "from": {"id": ASKER, "is_bot": False, "first_name": "Asker"}}}))
+                                "from": {"id": ASKER, "is_bot": False, "first_name": "Asker"},
+                            },
+                        }
+                    ),
+                )
                 update_id += 1
-                wait_for(lambda: len([m for m in telegram.sent if m["chat_id"] == str(ASKER)]) > before, 60, "the answer")
+                wait_for(
+                    lambda: len([m for m in telegram.sent if m["chat_id"] == str(ASKER)]) > before, 60, "the answer"
+                )
                 latencies.append(time.monotonic() - t0)
                 time.sleep(2.0)
             elapsed = time.monotonic() - started
@@ -185,12 +256,21 @@ def _up(url: str) -> bool:
 
 def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
     channels = {
-        "telegram": ([m["at"] for m in telegram.sent if m["chat_id"] != str(ASKER)],
-                     [m["chat_id"] for m in telegram.sent if m["chat_id"] != str(ASKER)], args.telegram_rate),
-        "sms": ([m["at"] for m in twilio.messages if not m["to"].startswith("whatsapp:")],
-                [m["to"] for m in twilio.messages if not m["to"].startswith("whatsapp:")], args.sms_rate),
-        "whatsapp": ([m["at"] for m in twilio.messages if m["to"].startswith("whatsapp:")],
-                     [m["to"] for m in twilio.messages if m["to"].startswith("whatsapp:")], args.whatsapp_rate),
+        "telegram": (
+            [m["at"] for m in telegram.sent if m["chat_id"] != str(ASKER)],
+            [m["chat_id"] for m in telegram.sent if m["chat_id"] != str(ASKER)],
+            args.telegram_rate,
+        ),
+        "sms": (
+            [m["at"] for m in twilio.messages if not m["to"].startswith("whatsapp:")],
+            [m["to"] for m in twilio.messages if not m["to"].startswith("whatsapp:")],
+            args.sms_rate,
+        ),
+        "whatsapp": (
+            [m["at"] for m in twilio.messages if m["to"].startswith("whatsapp:")],
+            [m["to"] for m in twilio.messages if m["to"].startswith("whatsapp:")],
+            args.whatsapp_rate,
+        ),
     }
     print(f"\n{len(ids)} messages drained in {elapsed:.1f} s with two workers")
     print(f"{'channel':9} {'sent':>6} {'limit/s':>8} {'achieved/s':>11} {'ratio':>6} {'busiest 1 s':>12}")
@@ -199,8 +279,10 @@ def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
     for name, (times, to, limit) in channels.items():
         times.sort()
         rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
-        busiest = max((sum(1 for t in times[i:i + int(limit) * 3] if t < start + 1.0) for i, start in enumerate(times)),
-                      default=0)
+        busiest = max(
+            (sum(1 for t in times[i : i + int(limit) * 3] if t < start + 1.0) for i, start in enumerate(times)),
+            default=0,
+        )
         duplicates += len(to) - len(set(to))
         delivered += len(set(to))
         print(f"{name:9} {len(times):6d} {limit:8.1f} {rate:11.2f} {rate / limit:6.3f} {busiest:12d}")
@@ -208,8 +290,10 @@ def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
     if latencies:
         ordered = sorted(latencies)
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        print(f"answer to a person who wrote during the broadcast ({len(latencies)} samples): "
-              f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, max {max(latencies):.2f} s (target < 2 s)")
+        print(
+            f"answer to a person who wrote during the broadcast ({len(latencies)} samples): "
+            f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, max {max(latencies):.2f} s (target < 2 s)"
+        )
 
 
 if __name__ == "__main__":

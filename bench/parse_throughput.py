@@ -7,6 +7,7 @@ notes, figures, Arabic with Arabic-Indic digits, typos, gibberish), each parsed 
 does: first as a command (HELP, STOP...), then as statuses. Prints replies/s per round and the
 median.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +22,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from conversations.parse import command, parse_statuses  # noqa: E402
 
 SAMPLES = [
-    ("en", "1D 2P"), ("en", "1=done 2 blocked waiting for budget from treasury"), ("en", "#1 completed"),
-    ("en", "2) in progress 45 officers trained so far"), ("en", "done, sent to cabinet"), ("en", "help"),
-    ("en", "1 dnoe 2 stuck"), ("en", "hello how are you"), ("en", "STOP"),
-    ("fr", "1 terminé 2 en cours"), ("fr", "1 bloqué en attente du budget"), ("fr", "aide"),
-    ("es", "1 completado 2 en curso 120"), ("es", "ayuda"), ("es", "2 bloqueado falta de personal"),
-    ("pt", "1 concluído 2 em andamento"), ("pt", "ajuda"), ("pt", "1 bloqueado aguardando orçamento"),
-    ("ar", "١ تم ٢ جاري"), ("ar", "1 منجز 2 متوقف بسبب الميزانية"), ("ar", "مساعدة"), ("ar", "٢ جاري ٤٥٫٥"),
-    ("en", "asdkjh qwe 77 zz"), ("fr", "merci"),
+    ("en", "1D 2P"),
+    ("en", "1=done 2 blocked waiting for budget from treasury"),
+    ("en", "#1 completed"),
+    ("en", "2) in progress 45 officers trained so far"),
+    ("en", "done, sent to cabinet"),
+    ("en", "help"),
+    ("en", "1 dnoe 2 stuck"),
+    ("en", "hello how are you"),
+    ("en", "STOP"),
+    ("fr", "1 terminé 2 en cours"),
+    ("fr", "1 bloqué en attente du budget"),
+    ("fr", "aide"),
+    ("es", "1 completado 2 en curso 120"),
+    ("es", "ayuda"),
+    ("es", "2 bloqueado falta de personal"),
+    ("pt", "1 concluído 2 em andamento"),
+    ("pt", "ajuda"),
+    ("pt", "1 bloqueado aguardando orçamento"),
+    ("ar", "١ تم ٢ جاري"),
+    ("ar", "1 منجز 2 متوقف بسبب الميزانية"),
+    ("ar", "مساعدة"),
+    ("ar", "٢ جاري ٤٥٫٥"),
+    ("en", "asdkjh qwe 77 zz"),
+    ("fr", "merci"),
 ]
 
 

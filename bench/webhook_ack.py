@@ -15,6 +15,7 @@ one is stored, handled (a "not registered" reply is queued and sent) while the l
 Prints per round and endpoint: requests/s, p50 and p99 latency; then the medians and the ratio
 real/bare throughput (target: >= 0.5).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-SERVER = r'''
+SERVER = r"""
 import sys, uvicorn
 from fastapi import Response
 from backend.config import get_settings
@@ -56,14 +57,22 @@ app = create_app(ctx, run_jobs=True)
 async def bare():
     return Response(b'{"ok":true}', media_type="application/json")
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
-'''
+"""
 
 
 def update(n: int) -> bytes:
-    return json.dumps({"update_id": 10_000_000 + n, "message": {
-        "message_id": n, "date": 1795000000, "text": "hello",
-        "chat": {"id": 5_000_000 + n % 500, "type": "private", "first_name": "B"},
-        "from": {"id": 5_000_000 + n % 500, "is_bot": False, "first_name": "B"}}}).encode()
+    return json.dumps(
+        {
+            "update_id": 10_000_000 + n,
+            "message": {
+                "message_id": n,
+                "date": 1795000000,
+                "text": "hello",
+                "chat": {"id": 5_000_000 + n % 500, "type": "private", "first_name": "B"},
+                "from": {"id": 5_000_000 + n % 500, "is_bot": False, "first_name": "B"},
+            },
+        }
+    ).encode()
 
 
 async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) -> tuple[float, list[float]]:
@@ -75,6 +84,7 @@ async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) 
         queue.put_nowait(body)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def worker():
             while not queue.empty():
                 body = queue.get_nowait()
@@ -83,6 +93,7 @@ async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) 
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     raise SystemExit(f"{url}: HTTP {r.status_code} {r.text}")
+
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
@@ -106,13 +117,20 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="nmirf-bench-")
     port = free_port()
     with FakeTelegramAPI(TOKEN) as fake:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "REDIS_URL": "",
-               "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
-               "TELEGRAM_API_BASE_URL": fake.base_url, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "REDIS_URL": "",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_API_BASE_URL": fake.base_url,
+            "PYTHONPATH": str(ROOT),
+        }
         server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=tmp)
         try:
             base = f"http://127.0.0.1:{port}"
             import httpx
+
             for _ in range(200):
                 try:
                     httpx.post(base + "/bench/bare")
@@ -133,8 +151,10 @@ def main() -> None:
                         deadline = time.time() + 120
                         while len(fake.sent) < real_sent and time.time() < deadline:
                             time.sleep(0.2)
-                    print(f"round {rnd} {name:4}: {rate:7.0f} req/s  p50 {pct(lat, 50):6.1f} ms  p99 {pct(lat, 99):6.1f} ms",
-                          flush=True)
+                    print(
+                        f"round {rnd} {name:4}: {rate:7.0f} req/s  p50 {pct(lat, 50):6.1f} ms  p99 {pct(lat, 99):6.1f} ms",
+                        flush=True,
+                    )
             med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in results.items()}
             for k in ("bare", "real"):
                 print(f"median {k:4}: {med[k][0]:7.0f} req/s  p50 {med[k][1]:6.1f} ms  p99 {med[k][2]:6.1f} ms")

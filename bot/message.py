@@ -3,6 +3,7 @@
 Handlers turn provider payloads into these types and send these types; nothing provider-specific
 (no PTB object, no Twilio object, no raw dict) crosses this boundary. Standard library only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class Contact:
 
 class ContentKind(str, Enum):
     TEXT = "text"
-    COMMAND = "command"        # e.g. Telegram /start
+    COMMAND = "command"  # e.g. Telegram /start
     CONTACT = "contact"
     UNSUPPORTED = "unsupported"  # sticker, photo, voice, location...: we need text
 
@@ -49,7 +50,7 @@ class InboundMessage:
     """One message a person sent us."""
 
     address: Address
-    provider_id: str           # unique per channel; the de-duplication key
+    provider_id: str  # unique per channel; the de-duplication key
     kind: ContentKind
     text: str = ""
     contact: Contact | None = None
@@ -103,7 +104,7 @@ class Template:
 class OutboundMessage:
     address: Address
     text: str
-    key: str                    # our unique key: lets a provider-side or store-side check spot a resend
+    key: str  # our unique key: lets a provider-side or store-side check spot a resend
     buttons: tuple[ReplyButton, ...] = field(default_factory=tuple)
     template: Template | None = None
 

@@ -44,8 +44,7 @@ _TYPOGRAPHIC: dict[str, str] = {
     **dict.fromkeys("\u2022\u2023\u2043\u2219\u25e6\u25aa\u25cf\u2981", "-"),
     # spaces (tab is not in GSM-7 either)
     **dict.fromkeys(
-        "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-        "\u2008\u2009\u200a\u202f\u205f\u3000",
+        "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
         " ",
     ),
     "\u2028": "\n",  # line separator
@@ -63,18 +62,30 @@ _TYPOGRAPHIC: dict[str, str] = {
 
 # Letters with no canonical decomposition to a GSM-7 base (``accents=True``).
 _LETTERS: dict[str, str] = {
-    "œ": "oe", "Œ": "OE",
-    "ł": "l", "Ł": "L",
-    "đ": "d", "Đ": "D",
-    "ð": "d", "Ð": "D",
-    "þ": "th", "Þ": "Th",
-    "ħ": "h", "Ħ": "H",
-    "ŧ": "t", "Ŧ": "T",
-    "ı": "i", "ĸ": "k",
-    "ŀ": "l", "Ŀ": "L",
-    "ŉ": "'n", "ſ": "s",
-    "ĳ": "ij", "Ĳ": "IJ",
-    "ŋ": "n", "Ŋ": "N",
+    "œ": "oe",
+    "Œ": "OE",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "ð": "d",
+    "Ð": "D",
+    "þ": "th",
+    "Þ": "Th",
+    "ħ": "h",
+    "Ħ": "H",
+    "ŧ": "t",
+    "Ŧ": "T",
+    "ı": "i",
+    "ĸ": "k",
+    "ŀ": "l",
+    "Ŀ": "L",
+    "ŉ": "'n",
+    "ſ": "s",
+    "ĳ": "ij",
+    "Ĳ": "IJ",
+    "ŋ": "n",
+    "Ŋ": "N",
 }
 
 

@@ -11,6 +11,7 @@ Rules when another conversation is waiting (applied by the engine, in this order
 3. Otherwise a bare answer goes to the only invitation not yet answered (or the only open one);
    with several, the bot lists them and asks for the number.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,16 +31,19 @@ PLACE_MAX = 30
 
 @dataclass(frozen=True)
 class Answer:
-    meaning: str                 # yes, no or sub
-    meeting_id: int | None       # the number quoted, if any
-    word: str                    # the person's own word, to quote it back
+    meaning: str  # yes, no or sub
+    meeting_id: int | None  # the number quoted, if any
+    word: str  # the person's own word, to quote it back
 
 
 def when(person: PersonView, invitation: InvitationView) -> str:
     """The meeting's day and time in the person's language and time zone: "Thu, Dec 3 10:00"."""
     local = invitation.starts_at.astimezone(ZoneInfo(person.timezone))
-    return (format_skeleton("MMMEd", local, locale=person.language) + " "
-            + format_skeleton("Hm", local, locale=person.language))
+    return (
+        format_skeleton("MMMEd", local, locale=person.language)
+        + " "
+        + format_skeleton("Hm", local, locale=person.language)
+    )
 
 
 def invitation_text(person: PersonView, invitation: InvitationView) -> str:
@@ -47,12 +51,21 @@ def invitation_text(person: PersonView, invitation: InvitationView) -> str:
     t = T(person.language, person.fallback_language)
     values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=cut(invitation.place, PLACE_MAX))
     if invitation.sent_by:
-        return fitted(lambda limit: t("Meeting {ref}: {title}, {when}, {place}. {name} asks you to go instead. "
-                                      "Reply YES {ref} or NO {ref}.", name=invitation.sent_by,
-                                      title=cut(invitation.title, limit), **values))
-    return fitted(lambda limit: t("Meeting {ref}: {title}, {when}, {place}. Reply YES {ref}, NO {ref}, "
-                                  "or SUB {ref} to send your substitute.", title=cut(invitation.title, limit),
-                                  **values))
+        return fitted(
+            lambda limit: t(
+                "Meeting {ref}: {title}, {when}, {place}. {name} asks you to go instead. Reply YES {ref} or NO {ref}.",
+                name=invitation.sent_by,
+                title=cut(invitation.title, limit),
+                **values,
+            )
+        )
+    return fitted(
+        lambda limit: t(
+            "Meeting {ref}: {title}, {when}, {place}. Reply YES {ref}, NO {ref}, or SUB {ref} to send your substitute.",
+            title=cut(invitation.title, limit),
+            **values,
+        )
+    )
 
 
 def parse(person: PersonView, text: str) -> Answer | None:
@@ -77,8 +90,14 @@ def ask_which(person: PersonView, answer: Answer) -> Reply:
     """Rule 2: the bare answer could belong to the waiting conversation too."""
     t = T(person.language, person.fallback_language)
     ref = _choices(person)[0].meeting_id
-    return Reply(t("Did you mean meeting {ref}? If so, reply {answer} {ref}. Nothing was recorded; "
-                   "send HELP to see the other question.", ref=ref, answer=answer.word))
+    return Reply(
+        t(
+            "Did you mean meeting {ref}? If so, reply {answer} {ref}. Nothing was recorded; "
+            "send HELP to see the other question.",
+            ref=ref,
+            answer=answer.word,
+        )
+    )
 
 
 def _choices(person: PersonView) -> list[InvitationView]:
@@ -99,36 +118,58 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
         choices = _choices(person)
         if len(choices) > 1:
             example = f"{reply.word} {choices[0].meeting_id}"
-            head = t.n("You have {count} open invitation. Reply with the meeting number, e.g. {example}:",
-                       "You have {count} open invitations. Reply with the meeting number, e.g. {example}:",
-                       len(choices), example=example)
+            head = t.n(
+                "You have {count} open invitation. Reply with the meeting number, e.g. {example}:",
+                "You have {count} open invitations. Reply with the meeting number, e.g. {example}:",
+                len(choices),
+                example=example,
+            )
             return Outcome(state=None, replies=[Reply(_listing(person, head, choices))])
         invitation = choices[0]
     ref = invitation.meeting_id
     if reply.meaning == "sub" and invitation.substitute is None:
-        return Outcome(state=None, replies=[Reply(t(
-            "No substitute can go in your place. Please reply YES {ref} or NO {ref}.", ref=ref))])
+        return Outcome(
+            state=None,
+            replies=[Reply(t("No substitute can go in your place. Please reply YES {ref} or NO {ref}.", ref=ref))],
+        )
     event = AttendanceAnswered(meeting_id=ref, answer=ANSWER_OF[reply.meaning])
     if reply.meaning == "yes":
-        text = t("Thank you: you will attend meeting {ref}, {when}, {place}.", ref=ref,
-                 when=when(person, invitation), place=cut(invitation.place, PLACE_MAX))
+        text = t(
+            "Thank you: you will attend meeting {ref}, {when}, {place}.",
+            ref=ref,
+            when=when(person, invitation),
+            place=cut(invitation.place, PLACE_MAX),
+        )
     elif reply.meaning == "sub":
         text = t("Noted: {name} is invited to meeting {ref} in your place.", name=invitation.substitute, ref=ref)
     elif invitation.substitute:
-        text = t("Noted: you will not attend meeting {ref}. To send {name} instead, reply SUB {ref}.",
-                 ref=ref, name=invitation.substitute)
+        text = t(
+            "Noted: you will not attend meeting {ref}. To send {name} instead, reply SUB {ref}.",
+            ref=ref,
+            name=invitation.substitute,
+        )
     else:
         text = t("Noted: you will not attend meeting {ref}.", ref=ref)
     return Outcome(state=None, replies=[Reply(text)], events=[event])
 
 
 def _listing(person: PersonView, head: str, invitations: list[InvitationView]) -> str:
-    return fitted(lambda limit: "\n".join(
-        [head] + [f"{i.meeting_id} {cut(i.title, limit)}, {when(person, i)}" for i in invitations]))
+    return fitted(
+        lambda limit: "\n".join(
+            [head] + [f"{i.meeting_id} {cut(i.title, limit)}, {when(person, i)}" for i in invitations]
+        )
+    )
 
 
 def pending_lines(person: PersonView) -> list[str]:
     """For STATUS and the menu: each invitation still waiting for an answer."""
     t = T(person.language, person.fallback_language)
-    return [t("Meeting {ref}, {when}: please reply YES {ref}, NO {ref} or SUB {ref}.", ref=i.meeting_id,
-              when=when(person, i)) for i in person.invitations if i.status == "pending"]
+    return [
+        t(
+            "Meeting {ref}, {when}: please reply YES {ref}, NO {ref} or SUB {ref}.",
+            ref=i.meeting_id,
+            when=when(person, i),
+        )
+        for i in person.invitations
+        if i.status == "pending"
+    ]

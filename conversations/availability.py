@@ -2,6 +2,7 @@
 prompts. Dates are read the way the person writes them: an ISO date, day and month in their
 locale's order (`AWAY 15/12`), a month name (`AWAY 15 December`), or a weekday
 (`AWAY until Friday`), in their language or any other supported one."""
+
 from __future__ import annotations
 
 import re
@@ -91,15 +92,31 @@ def handle(person: PersonView, text: str, now: datetime) -> Outcome | None:
         return None
     t = T(person.language, person.fallback_language)
     if found[0] == "back":
-        return Outcome(state=None, replies=[Reply(t("Welcome back. Your prompts come to you again."))],
-                       events=[AvailabilityChanged(None)])
+        return Outcome(
+            state=None,
+            replies=[Reply(t("Welcome back. Your prompts come to you again."))],
+            events=[AvailabilityChanged(None)],
+        )
     today = now.astimezone(ZoneInfo(person.timezone)).date()
-    until = read_date(text[tokens[found[1] - 1].end:], person.language, today)
+    until = read_date(text[tokens[found[1] - 1].end :], person.language, today)
     if until is None or until < today:
         later = today + timedelta(days=14)
         example = f"{later.day}/{later.month}" if _day_first(person.language) else f"{later.month}/{later.day}"
-        return Outcome(state=None, replies=[Reply(t("Until when? Send AWAY and the date of your return, e.g. "
-                                                    "AWAY {example}.", example=example))])
-    return Outcome(state=None, events=[AvailabilityChanged(until)], replies=[Reply(t(
-        "Noted: you are away until {date}. Your substitute gets your prompts; send BACK when you return.",
-        date=format_date(until, "medium", locale=person.language)))])
+        return Outcome(
+            state=None,
+            replies=[
+                Reply(t("Until when? Send AWAY and the date of your return, e.g. AWAY {example}.", example=example))
+            ],
+        )
+    return Outcome(
+        state=None,
+        events=[AvailabilityChanged(until)],
+        replies=[
+            Reply(
+                t(
+                    "Noted: you are away until {date}. Your substitute gets your prompts; send BACK when you return.",
+                    date=format_date(until, "medium", locale=person.language),
+                )
+            )
+        ],
+    )

@@ -1,6 +1,7 @@
 """Messages that list titles (the weekly prompt, STATUS) are fitted to the SMS budget: one GSM-7
 segment, or two when the language needs UCS-2. Titles are shortened only as far as needed, so a
 short list keeps its titles whole."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

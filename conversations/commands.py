@@ -1,5 +1,6 @@
 """Commands that work at any point of any conversation: STATUS (what is pending for me) and
 LANG <code> (switch language). HELP is answered by the engine with the open flow's help."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -28,10 +29,23 @@ def status(person: PersonView, state: FlowState | None) -> Reply:
     if not actions:
         return Reply("\n".join([t("You have no open action.")] + after))
     head = t.n("{count} open action:", "{count} open actions:", len(actions))
-    return Reply(fitted(lambda limit: "\n".join(
-        [head] + [t("{number} {title}: {status}", number=n, title=cut(a.title, limit), status=status_label(t, a.status))
-                  for n, a in enumerate(actions, 1)]
-        + after)))
+    return Reply(
+        fitted(
+            lambda limit: "\n".join(
+                [head]
+                + [
+                    t(
+                        "{number} {title}: {status}",
+                        number=n,
+                        title=cut(a.title, limit),
+                        status=status_label(t, a.status),
+                    )
+                    for n, a in enumerate(actions, 1)
+                ]
+                + after
+            )
+        )
+    )
 
 
 @cache
@@ -58,7 +72,7 @@ def language(person: PersonView, text: str) -> Outcome | None:
     found = _scan(tokens, 0, ("lang",), person.language, fuzzy=False) if tokens else None
     if not found:
         return None
-    rest = normalise(text[tokens[found[1] - 1].end:] if len(tokens) > found[1] else "").strip()
+    rest = normalise(text[tokens[found[1] - 1].end :] if len(tokens) > found[1] else "").strip()
     code = language_names().get(rest)
     if code is None:
         t = T(person.language, person.fallback_language)
@@ -66,8 +80,9 @@ def language(person: PersonView, text: str) -> Outcome | None:
         return Outcome(state=None, replies=[Reply(t("Send LANG and a language code: {choices}.", choices=choices))])
     t = T(code, person.fallback_language)
     name = Locale.parse(code).get_display_name(code)
-    return Outcome(state=None, replies=[Reply(t("Language set to {language}.", language=name))],
-                   events=[LanguageChanged(code)])
+    return Outcome(
+        state=None, replies=[Reply(t("Language set to {language}.", language=name))], events=[LanguageChanged(code)]
+    )
 
 
 def is_status(text: str, language_code: str) -> bool:

@@ -5,6 +5,7 @@ file and nothing else; the list of languages is read once too. A language withou
 a message missing from one, falls back to the language the caller names (the deployment's
 DEFAULT_LANGUAGE, which the back end passes in, e.g. as `PersonView.fallback_language`), then
 to English (the source strings)."""
+
 from __future__ import annotations
 
 import gettext
@@ -34,8 +35,11 @@ def _compiled(language: str) -> bytes | None:
 @cache
 def translations(language: str, default: str = "en") -> gettext.NullTranslations:
     """The language's catalogue, falling back to the default language's, then to the source text."""
-    chain = [gettext.GNUTranslations(io.BytesIO(mo)) for code in dict.fromkeys((language, default))
-             if (mo := _compiled(code)) is not None]
+    chain = [
+        gettext.GNUTranslations(io.BytesIO(mo))
+        for code in dict.fromkeys((language, default))
+        if (mo := _compiled(code)) is not None
+    ]
     if not chain:
         return gettext.NullTranslations()
     for first, then in zip(chain, chain[1:]):

@@ -1,5 +1,6 @@
 """What the bot says to people it does not know yet, and when a Telegram account gets linked.
 Nothing about the roster is ever revealed to an unknown sender."""
+
 from __future__ import annotations
 
 from bot.message import ReplyButton
@@ -14,15 +15,25 @@ def share_button(t: T) -> ReplyButton:
 def unknown_sender(language: str, channel: str, fallback: str = "en") -> list[Reply]:
     t = T(language, fallback)
     if channel == "telegram":
-        return [Reply(t("Welcome to the NMIRF focal point bot. To link your account, tap "
-                        "\"Share my phone number\" below."), (share_button(t),))]
-    return [Reply(t("This number is not registered with the NMIRF focal point network. "
-                    "Please ask your NMIRF secretariat to add you."))]
+        return [
+            Reply(
+                t('Welcome to the NMIRF focal point bot. To link your account, tap "Share my phone number" below.'),
+                (share_button(t),),
+            )
+        ]
+    return [
+        Reply(
+            t(
+                "This number is not registered with the NMIRF focal point network. "
+                "Please ask your NMIRF secretariat to add you."
+            )
+        )
+    ]
 
 
 def not_own_contact(language: str, fallback: str = "en") -> list[Reply]:
     t = T(language, fallback)
-    return [Reply(t("Please share your own number with the \"Share my phone number\" button."), (share_button(t),))]
+    return [Reply(t('Please share your own number with the "Share my phone number" button.'), (share_button(t),))]
 
 
 def not_in_roster(language: str, fallback: str = "en") -> list[Reply]:
@@ -32,5 +43,12 @@ def not_in_roster(language: str, fallback: str = "en") -> list[Reply]:
 
 def linked(language: str, name: str, fallback: str = "en") -> list[Reply]:
     t = T(language, fallback)
-    return [Reply(t("Thank you, {name}. Your Telegram account is linked; your weekly prompts will come here. "
-                    "Send HELP at any time.", name=name.split()[0]))]
+    return [
+        Reply(
+            t(
+                "Thank you, {name}. Your Telegram account is linked; your weekly prompts will come here. "
+                "Send HELP at any time.",
+                name=name.split()[0],
+            )
+        )
+    ]

@@ -6,6 +6,7 @@ Case, accents and spacing do not matter; Arabic-Indic digits count as digits; ke
 A status reply is a sequence of `<action number> <status> [figure] [note]`, e.g. `1D 2P`,
 `1=done 2 blocked waiting for budget`, `#1 completed`, `2) in progress 45`.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,7 @@ def _close(word: str, key: str) -> bool:
         i = diffs[0] if len(diffs) == 2 else -1
         return len(diffs) == 2 and diffs[1] == i + 1 and word[i] == key[i + 1] and word[i + 1] == key[i]
     short, long_ = (word, key) if len(word) < len(key) else (key, word)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _by_first_word(language: str) -> dict[str, list[tuple[str, int, tuple[str, .
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @cache
@@ -188,7 +189,7 @@ def command(text: str, language: str, meanings: tuple[str, ...]) -> str | None:
 
 @dataclass(frozen=True)
 class StatusItem:
-    number: int | None          # the action's number in the prompt; None: "the current one"
+    number: int | None  # the action's number in the prompt; None: "the current one"
     status: str
     figure: Decimal | None = None
     note: str = ""
@@ -202,7 +203,9 @@ def _figure(text: str) -> Decimal | None:
 
 
 def _note(original: str, start: int, end: int) -> str:
-    return original[start:end].strip(" \t\r\n,;:-.،؛" + "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640").strip()
+    return (
+        original[start:end].strip(" \t\r\n,;:-.،؛" + "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640").strip()
+    )
 
 
 def parse_statuses(text: str, language: str) -> list[StatusItem]:
@@ -255,7 +258,7 @@ def keyword_and_number(text: str, language: str, meanings: tuple[str, ...]) -> t
     found = _match(tokens, 0, meanings, language)
     if not found:
         return None
-    rest = tokens[found[1]:]
+    rest = tokens[found[1] :]
     if len(rest) == 1 and rest[0].is_int and number is None:
         number, rest = int(rest[0].text), []
     return (found[0], number) if not rest else None

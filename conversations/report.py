@@ -2,6 +2,7 @@
 recommendation cluster (of any institution they serve, as lead or substitute), where, what was
 done, how many people were reached. Stored as a progress update marked community level, with its
 locality. Diagram: report.mmd."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -1,4 +1,5 @@
 """STOP and START: a person may stop every message from the bot at any time, and come back."""
+
 from __future__ import annotations
 
 from conversations.i18n import T
@@ -7,7 +8,7 @@ from conversations.views import Reply
 
 
 def keyword(text: str, language: str) -> str | None:
-    """"stop" or "start" when the whole message is one of their keywords."""
+    """ "stop" or "start" when the whole message is one of their keywords."""
     return command(text, language, ("stop", "start"))
 
 

@@ -1,5 +1,6 @@
 """What the engine sees of the world (read-only views built by the backend), what it is given,
 and what it returns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ STATUSES = ("not_started", "in_progress", "completed", "blocked")
 class ActionView:
     id: int
     title: str
-    status: str                      # latest reported status
-    indicator: str | None = None     # name of the figure to report, if the action has one
+    status: str  # latest reported status
+    indicator: str | None = None  # name of the figure to report, if the action has one
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,13 @@ class ClusterView:
 class InvitationView:
     """An invitation to a meeting that has not started yet."""
 
-    meeting_id: int                  # the number the person quotes: "YES 12"
+    meeting_id: int  # the number the person quotes: "YES 12"
     title: str
-    starts_at: datetime              # aware
+    starts_at: datetime  # aware
     place: str
-    status: str                      # pending, confirmed or declined
-    substitute: str | None = None    # who would go in their place (SUB), if anyone can
-    sent_by: str | None = None       # the lead who sent this person in their place
+    status: str  # pending, confirmed or declined
+    substitute: str | None = None  # who would go in their place (SUB), if anyone can
+    sent_by: str | None = None  # the lead who sent this person in their place
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class PersonView:
     timezone: str
     fallback_language: str = "en"  # the deployment's DEFAULT_LANGUAGE: where a missing translation falls back
     institution: str = ""
-    actions: tuple[ActionView, ...] = ()             # what they report on weekly (as today's lead)
+    actions: tuple[ActionView, ...] = ()  # what they report on weekly (as today's lead)
     invitations: tuple[InvitationView, ...] = ()
     # What a community report may be about: the actions of every institution they serve (lead or
     # substitute), and the recommendation clusters of those actions.
@@ -126,8 +127,15 @@ class AttendanceAnswered:
     answer: str
 
 
-Event = (ProgressReported | ProgressRetracted | NoteAdded | LanguageChanged | AvailabilityChanged
-         | CommunityReported | AttendanceAnswered)
+Event = (
+    ProgressReported
+    | ProgressRetracted
+    | NoteAdded
+    | LanguageChanged
+    | AvailabilityChanged
+    | CommunityReported
+    | AttendanceAnswered
+)
 
 
 @dataclass

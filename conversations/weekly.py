@@ -1,6 +1,7 @@
 """The weekly progress update: one prompt listing the person's open actions, answered in one
 short message (`1D 2P`) or one action at a time, an optional note, and a confirmation that
 echoes what was stored. Diagram: weekly.mmd."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -48,8 +49,11 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
     local = now.astimezone(ZoneInfo(person.timezone))
     monday = (local - timedelta(days=local.weekday())).date()
     header = t("Week of {date}:", date=format_date(monday, "d MMM", locale=person.language))
-    text = fitted(lambda limit: "\n".join(
-        [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]))
+    text = fitted(
+        lambda limit: "\n".join(
+            [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]
+        )
+    )
     state = WeeklyState(
         step="statuses",
         token=token,
@@ -62,8 +66,10 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
 
 def _echo(t: T, state: WeeklyState, numbers: list[int]) -> str:
     figures = state.figures
-    return "; ".join(f"{n} {status_label(t, state.answered[str(n)])}"
-                     + (f" ({figures[str(n)]})" if str(n) in figures else "") for n in numbers)
+    return "; ".join(
+        f"{n} {status_label(t, state.answered[str(n)])}" + (f" ({figures[str(n)]})" if str(n) in figures else "")
+        for n in numbers
+    )
 
 
 def _remaining(state: WeeklyState) -> list[int]:
@@ -97,13 +103,20 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
         example = "1D" if count == 1 else "1D 2P"
         return Outcome(
             state=state,
-            replies=[Reply(t("Sorry, I did not understand. Reply with action number and status, e.g. {example}. "
-                             "D done, P in progress, N not started, B blocked.", example=example))],
+            replies=[
+                Reply(
+                    t(
+                        "Sorry, I did not understand. Reply with action number and status, e.g. {example}. "
+                        "D done, P in progress, N not started, B blocked.",
+                        example=example,
+                    )
+                )
+            ],
         )
 
     answered, figures = dict(state.answered), dict(state.figures)
     state = replace(state, answered=answered, figures=figures)
-    reported: dict[int, ProgressReported] = {}   # one answer per action and message: the last one
+    reported: dict[int, ProgressReported] = {}  # one answer per action and message: the last one
     recorded, wrong = [], []
     previous = {}
     for item in items:
@@ -124,8 +137,13 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
         if item.figure is not None and figure is None:
             note = f"{item.figure} {note}".strip()
         reported.pop(number, None)
-        reported[number] = ProgressReported(action_id=action_id, status=item.status, period=state.period,
-                                            note=note[:500] or None, indicator_value=figure)
+        reported[number] = ProgressReported(
+            action_id=action_id,
+            status=item.status,
+            period=state.period,
+            note=note[:500] or None,
+            indicator_value=figure,
+        )
         previous.setdefault(str(number), answered.get(str(number)))
         answered[str(number)] = item.status
         if figure is not None:
@@ -139,21 +157,35 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
 
     lines = []
     if wrong:
-        lines.append(t.n("There is no action {numbers}; your actions are numbered 1 to {last}.",
-                         "There are no actions {numbers}; your actions are numbered 1 to {last}.",
-                         len(wrong), numbers=", ".join(wrong), last=count))
+        lines.append(
+            t.n(
+                "There is no action {numbers}; your actions are numbered 1 to {last}.",
+                "There are no actions {numbers}; your actions are numbered 1 to {last}.",
+                len(wrong),
+                numbers=", ".join(wrong),
+                last=count,
+            )
+        )
     left = _remaining(state)
     ask_next = None
     if recorded and left:
         lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
         nxt = left[0]
         title = titles[state.actions[nxt - 1]].title if state.actions[nxt - 1] in titles else ""
-        ask_next = lambda limit: t("Now action {number} {title}: D, P, N or B?", number=nxt,  # noqa: E731
-                                   title=cut(title, limit))
+        ask_next = lambda limit: t(
+            "Now action {number} {title}: D, P, N or B?",
+            number=nxt,  # noqa: E731
+            title=cut(title, limit),
+        )
     elif recorded:
         state = replace(state, step="note")
-        lines.append(t("Thank you. Recorded for {period}: {items}.", period=state.period,
-                       items=_echo(t, state, _sorted_answered(state))))
+        lines.append(
+            t(
+                "Thank you. Recorded for {period}: {items}.",
+                period=state.period,
+                items=_echo(t, state, _sorted_answered(state)),
+            )
+        )
         lines.append(t("To add a note, reply with it now (or SKIP)."))
     elif left:
         lines.append(_legend(t))
@@ -179,9 +211,19 @@ def _undo(t: T, person: PersonView, state: WeeklyState) -> Outcome:
     state = replace(state, answered=answered, figures=figures, last={}, step="statuses")
     event = ProgressRetracted(action_ids=tuple(state.actions[n - 1] for n in numbers), period=state.period)
     example = f"{numbers[0]}P"
-    return Outcome(state=state, events=[event], replies=[Reply(t(
-        "Undone: {numbers}. Send the right status, e.g. {example}.",
-        numbers=", ".join(map(str, numbers)), example=example))])
+    return Outcome(
+        state=state,
+        events=[event],
+        replies=[
+            Reply(
+                t(
+                    "Undone: {numbers}. Send the right status, e.g. {example}.",
+                    numbers=", ".join(map(str, numbers)),
+                    example=example,
+                )
+            )
+        ],
+    )
 
 
 def _sorted_answered(state: WeeklyState) -> list[int]:
@@ -210,8 +252,10 @@ class WeeklyFlow:
 
     def expired_note(self, person: PersonView, state: WeeklyState) -> str:
         t = T(person.language, person.fallback_language)
-        return t("Your update for {period} has closed; what you sent is saved. "
-                 "The next prompt will come next week.", period=state.period)
+        return t(
+            "Your update for {period} has closed; what you sent is saved. The next prompt will come next week.",
+            period=state.period,
+        )
 
     def waiting_note(self, person: PersonView) -> str:
         t = T(person.language, person.fallback_language)
@@ -234,10 +278,14 @@ class WeeklyFlow:
     def help_text(self, person: PersonView, state: WeeklyState) -> str:
         t = T(person.language, person.fallback_language)
         if state.step == "note":
-            return t("Reply with a short note to add it to this week's update, SKIP for none, "
-                     "or send another status to correct one, e.g. 2B.")
-        return t("Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
-                 "a note after it if you wish. UNDO takes back your last answer.")
+            return t(
+                "Reply with a short note to add it to this week's update, SKIP for none, "
+                "or send another status to correct one, e.g. 2B."
+            )
+        return t(
+            "Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
+            "a note after it if you wish. UNDO takes back your last answer."
+        )
 
 
 FLOW = WeeklyFlow()

@@ -3,6 +3,7 @@ product context, and a fake Telegram Bot API server spoken to by the real python
 
 PostgreSQL and Redis come from TEST_POSTGRES_URL / TEST_REDIS_URL (deploy/test.sh starts both).
 Outside CI a missing service skips its tests; in CI (CI=true) it fails them."""
+
 from __future__ import annotations
 
 import os
@@ -108,9 +109,17 @@ def fake_telegram():
 
 
 def settings_for(database_url: str, **overrides):
-    values = dict(database_url=database_url, redis_url="", telegram_bot_token=TOKEN, telegram_webhook_secret=SECRET,
-                  telegram_api_base_url="http://127.0.0.1:9/bot", public_base_url="https://bot.example.org",
-                  default_language="en", default_timezone="UTC", stale_after_seconds=0.0)
+    values = dict(
+        database_url=database_url,
+        redis_url="",
+        telegram_bot_token=TOKEN,
+        telegram_webhook_secret=SECRET,
+        telegram_api_base_url="http://127.0.0.1:9/bot",
+        public_base_url="https://bot.example.org",
+        default_language="en",
+        default_timezone="UTC",
+        stale_after_seconds=0.0,
+    )
     values.update(overrides)
     return load_settings(**values)
 

@@ -1,4 +1,5 @@
 """Every user-facing string is in the gettext catalogues, which are complete and not fuzzy."""
+
 from backend.i18n import catalogs
 
 

@@ -1,5 +1,6 @@
 """The Docker files in deploy/ are for users; no Docker engine runs here, so check what can be
 checked: every file the image copies exists, and every command compose runs is a real command."""
+
 import re
 import shlex
 from pathlib import Path
@@ -24,9 +25,11 @@ def test_compose_commands_are_nmirf_commands():
     """Each service runs a command the `nmirf` CLI accepts."""
     compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
     parser = build_parser()
-    cmd = re.search(r'CMD \[(.*)\]', (ROOT / "deploy" / "Dockerfile").read_text()).group(1)
+    cmd = re.search(r"CMD \[(.*)\]", (ROOT / "deploy" / "Dockerfile").read_text()).group(1)
     commands = [[c.strip().strip('"') for c in cmd.split(",")]]
-    commands += [svc["command"] for svc in compose["services"].values() if "command" in svc and svc["command"][0] == "nmirf"]
+    commands += [
+        svc["command"] for svc in compose["services"].values() if "command" in svc and svc["command"][0] == "nmirf"
+    ]
     assert len(commands) == 3
     for command in commands:
         parser.parse_args(command[1:])

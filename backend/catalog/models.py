@@ -1,4 +1,5 @@
 """What is being implemented: recommendations, clusters, SDG targets and the actions that answer them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,7 +37,7 @@ class SdgGoal(Base):
 class SdgTarget(Base):
     __tablename__ = "sdg_target"
 
-    code: Mapped[str] = mapped_column(String(8), primary_key=True)     # "5.2", "16.a"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)  # "5.2", "16.a"
     goal: Mapped[int] = mapped_column(ForeignKey("sdg_goal.number"), index=True)
     title: Mapped[str] = mapped_column(String(300))
 
@@ -55,7 +56,7 @@ class Recommendation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(60), unique=True)
     text: Mapped[str] = mapped_column(Text)
-    mechanism: Mapped[str] = mapped_column(String(40))                  # UPR, CRC, CEDAW, ...
+    mechanism: Mapped[str] = mapped_column(String(40))  # UPR, CRC, CEDAW, ...
     cycle: Mapped[str | None] = mapped_column(String(20))
     support: Mapped[str | None] = mapped_column(String(20))
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)
@@ -72,10 +73,10 @@ class Action(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    short_title: Mapped[str | None] = mapped_column(String(40))        # for SMS lists, if given
+    short_title: Mapped[str | None] = mapped_column(String(40))  # for SMS lists, if given
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
     target_date: Mapped[date | None] = mapped_column(Date)
-    indicator: Mapped[str | None] = mapped_column(String(200))          # what figure to report, if any
+    indicator: Mapped[str | None] = mapped_column(String(200))  # what figure to report, if any
     status: Mapped[str] = mapped_column(String(12), default="not_started")  # latest reported
 
     institution: Mapped[Institution] = relationship()

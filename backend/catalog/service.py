@@ -1,4 +1,5 @@
 """Catalog queries: the actions a person answers for."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -29,11 +30,17 @@ def clusters_for(session: Session, *, institution_ids: Iterable[int]) -> list[Cl
     ids = list(institution_ids)
     if not ids:
         return []
-    linked = list(session.scalars(
-        select(Cluster).join(Recommendation, Recommendation.cluster_id == Cluster.id)
-        .join(action_recommendation, action_recommendation.c.recommendation_id == Recommendation.id)
-        .join(Action, Action.id == action_recommendation.c.action_id)
-        .where(Action.institution_id.in_(ids)).distinct().order_by(Cluster.code)))
+    linked = list(
+        session.scalars(
+            select(Cluster)
+            .join(Recommendation, Recommendation.cluster_id == Cluster.id)
+            .join(action_recommendation, action_recommendation.c.recommendation_id == Recommendation.id)
+            .join(Action, Action.id == action_recommendation.c.action_id)
+            .where(Action.institution_id.in_(ids))
+            .distinct()
+            .order_by(Cluster.code)
+        )
+    )
     if linked or session.scalar(select(Action.id).where(Action.institution_id.in_(ids)).limit(1)):
         return linked
     return list(session.scalars(select(Cluster).order_by(Cluster.code)))

@@ -2,6 +2,7 @@
 
 What you type is posted to the running server's /webhooks/simulator, exactly as a provider would
 post; what the bot sends you is read back from /simulator/messages."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """`nmirf meetings create|list|show`: the secretariat's meetings from the command line."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,17 @@ def _when(text: str, zone: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(zone))
 
 
-def create_and_invite(ctx, *, title: str, starts: str, place: str, invite: str, agenda: str | None = None,
-                      cluster: str | None = None, zone: str | None = None) -> dict:
+def create_and_invite(
+    ctx,
+    *,
+    title: str,
+    starts: str,
+    place: str,
+    invite: str,
+    agenda: str | None = None,
+    cluster: str | None = None,
+    zone: str | None = None,
+) -> dict:
     """Create the meeting, invite the institutions (short names, or "all"), queue the invitations
     after commit. Raises SystemExit with a message on any mistake; nothing is written then."""
     now = datetime.now(UTC)
@@ -34,20 +44,30 @@ def create_and_invite(ctx, *, title: str, starts: str, place: str, invite: str, 
             institutions = list(session.scalars(select(Institution).order_by(Institution.short_name)))
         else:
             names = [n.strip() for n in invite.split(",") if n.strip()]
-            found = {i.short_name: i for i in session.scalars(
-                select(Institution).where(Institution.short_name.in_(names)))}
+            found = {
+                i.short_name: i for i in session.scalars(select(Institution).where(Institution.short_name.in_(names)))
+            }
             unknown = [n for n in names if n not in found]
             if unknown or not names:
-                raise SystemExit(f"--invite: no institution {', '.join(unknown) or '(none given)'}; "
-                                 "give short names from the roster, comma-separated, or all")
+                raise SystemExit(
+                    f"--invite: no institution {', '.join(unknown) or '(none given)'}; "
+                    "give short names from the roster, comma-separated, or all"
+                )
             institutions = [found[n] for n in names]
         try:
-            meeting = service.create(session, title=title, starts_at=starts_at, place=place, agenda=agenda,
-                                     cluster=cluster, now=now)
+            meeting = service.create(
+                session, title=title, starts_at=starts_at, place=place, agenda=agenda, cluster=cluster, now=now
+            )
         except service.MeetingError as exc:
             raise SystemExit(f"meeting not created: {exc}") from None
-        report = service.invite(session, meeting=meeting, institutions=institutions, now=now,
-                                settings=ctx.settings, configured=ctx.configured)
+        report = service.invite(
+            session,
+            meeting=meeting,
+            institutions=institutions,
+            now=now,
+            settings=ctx.settings,
+            configured=ctx.configured,
+        )
         report["meeting"] = meeting.id
         for row in report["queued"]:
             work.send(row)
@@ -57,8 +77,16 @@ def create_and_invite(ctx, *, title: str, starts: str, place: str, invite: str, 
 
 
 def cmd_create(args, ctx) -> int:
-    report = create_and_invite(ctx, title=args.title, starts=args.starts, place=args.place, invite=args.invite,
-                               agenda=args.agenda, cluster=args.cluster, zone=args.timezone)
+    report = create_and_invite(
+        ctx,
+        title=args.title,
+        starts=args.starts,
+        place=args.place,
+        invite=args.invite,
+        agenda=args.agenda,
+        cluster=args.cluster,
+        zone=args.timezone,
+    )
     print(f"meeting {report['meeting']} created")
     for _id, _priority, channel, address in report["queued"]:
         print(f"invitation queued to {channel}:{address}")
@@ -73,8 +101,13 @@ def cmd_list(args, ctx) -> int:
         if not meetings:
             print("no meetings yet")
         for m in meetings:
-            counts = dict(session.execute(select(Invitation.status, func.count()).where(Invitation.meeting_id == m.id)
-                                          .group_by(Invitation.status)).all())
+            counts = dict(
+                session.execute(
+                    select(Invitation.status, func.count())
+                    .where(Invitation.meeting_id == m.id)
+                    .group_by(Invitation.status)
+                ).all()
+            )
             summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("confirmed", "declined", "delegated", "pending"))
             print(f"{m.id:>4} {aware(m.starts_at):%Y-%m-%d %H:%M %Z} {m.title} @ {m.place}: {summary}")
     return 0
@@ -128,9 +161,16 @@ def demo_meeting(ctx, phone: str) -> None:
         if person is None:
             return
         zone = person.timezone
-        names = list(session.scalars(select(Institution.short_name).join(FocalPoint)
-                                     .where(FocalPoint.person_id == person.id)))
+        names = list(
+            session.scalars(select(Institution.short_name).join(FocalPoint).where(FocalPoint.person_id == person.id))
+        )
     if names:
         starts = (now + timedelta(days=7)).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d 10:00")
-        create_and_invite(ctx, title="Rights of the child cluster review", starts=starts, zone=zone,
-                          place="NMIRF secretariat, room 2", invite=",".join(names))
+        create_and_invite(
+            ctx,
+            title="Rights of the child cluster review",
+            starts=starts,
+            zone=zone,
+            place="NMIRF secretariat, room 2",
+            invite=",".join(names),
+        )

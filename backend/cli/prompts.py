@@ -20,8 +20,14 @@ def send_weekly_now(ctx: Context, phone: str | None = None) -> dict:
             person = work.session.scalar(select(Person).where(Person.phone == phone))
             if person is None:
                 raise SystemExit(f"{phone}: nobody in the roster has this phone number")
-        report = send_weekly(work.session, now=now, timeout=timedelta(hours=ctx.settings.session_timeout_hours),
-                             settings=ctx.settings, configured=ctx.configured, person=person)
+        report = send_weekly(
+            work.session,
+            now=now,
+            timeout=timedelta(hours=ctx.settings.session_timeout_hours),
+            settings=ctx.settings,
+            configured=ctx.configured,
+            person=person,
+        )
         for row in report["queued"]:
             work.send(row)
     return report

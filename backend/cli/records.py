@@ -16,15 +16,17 @@ def cmd_progress_list(args) -> int:
         if not rows:
             print("no progress updates yet")
         for u in rows:
-            figure = (f" [{u.action.indicator}: {u.indicator_value.normalize():f}]"
-                      if u.action and u.indicator_value is not None else "")
+            figure = (
+                f" [{u.action.indicator}: {u.indicator_value.normalize():f}]"
+                if u.action and u.indicator_value is not None
+                else ""
+            )
             note = f" - {u.note}" if u.note else ""
             if u.level == "community":
                 reached = f", {u.people_reached} people reached" if u.people_reached is not None else ""
                 note = f" [community: {u.locality}{reached}]" + note
             subject = u.action.code if u.action else f"cluster {u.cluster.code}"
-            print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {subject:<8} {u.status:<11} "
-                  f"{u.person.name}{figure}{note}")
+            print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {subject:<8} {u.status:<11} {u.person.name}{figure}{note}")
     return 0
 
 
@@ -41,8 +43,11 @@ def cmd_messages_list(args) -> int:
         for r in rows:
             tried = " ".join(f"[{step['channel']}: {step['error']}]" for step in r.route or [])
             cost = f" {r.segments} seg" if r.segments else ""
-            print(f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} {r.kind:<13} {r.channel}:{r.address} {r.status}{cost}"
-                  + (f" - {r.error}" if r.error and r.status == "failed" else "") + (f" tried {tried}" if tried else ""))
+            print(
+                f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} {r.kind:<13} {r.channel}:{r.address} {r.status}{cost}"
+                + (f" - {r.error}" if r.error and r.status == "failed" else "")
+                + (f" tried {tried}" if tried else "")
+            )
     return 0
 
 

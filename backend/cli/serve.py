@@ -92,8 +92,10 @@ def cmd_demo(args) -> int:
 
 
 def register(sub) -> None:
-    for name, func, text in (("serve", cmd_serve, "run the web server (and jobs, without Redis)"),
-                             ("demo", cmd_demo, "demo: data, server, and a chat as a demo focal point")):
+    for name, func, text in (
+        ("serve", cmd_serve, "run the web server (and jobs, without Redis)"),
+        ("demo", cmd_demo, "demo: data, server, and a chat as a demo focal point"),
+    ):
         s = sub.add_parser(name, help=text)
         s.add_argument("--host", default="127.0.0.1")
         s.add_argument("--port", type=int, default=8000)
@@ -103,8 +105,9 @@ def register(sub) -> None:
 
     w = sub.add_parser("worker", help="run an RQ worker (needs REDIS_URL)")
     w.add_argument("--burst", action="store_true", help="stop when the queues are empty")
-    w.add_argument("--queues", help="comma-separated queues to serve "
-                                    "(default: all: inbound, send-reply, send-bulk-<channel>)")
+    w.add_argument(
+        "--queues", help="comma-separated queues to serve (default: all: inbound, send-reply, send-bulk-<channel>)"
+    )
     w.set_defaults(func=cmd_worker)
 
     sw = sub.add_parser("sweep", help="re-enqueue unfinished work")

@@ -4,6 +4,7 @@ Messages are marked in code as `t("...")` and `t.n("singular", "plural", n)` (co
 the template is locales/messages.pot and each language has locales/<lang>/LC_MESSAGES/messages.po.
 English is the source language: its catalogue repeats each message, so it is complete by
 construction and a translator sees every message in one place."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,10 @@ KEYWORDS = {"t": (1,), "n": (1, 2)}
 def extract() -> Catalog:
     template = Catalog(project="nmirf-bot", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(SOURCES), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+        str(SOURCES),
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
     ):
         template.add(message, None, [(f"conversations/{filename}", lineno)], auto_comments=comments, context=context)
     return template
@@ -80,8 +84,10 @@ def check() -> list[str]:
     for path in sorted(SOURCES.glob("**/*.py")):  # a string the extractor cannot see stays English
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\bT\([^()]*\)\(", line):
-                problems.append(f"{path.relative_to(ROOT)}:{lineno}: call t = T(language) then t(\"...\"), "
-                                "or the message is never extracted for translation")
+                problems.append(
+                    f'{path.relative_to(ROOT)}:{lineno}: call t = T(language) then t("..."), '
+                    "or the message is never extracted for translation"
+                )
     for lang in sorted(set(languages()) | {"en"}):
         path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
         if not path.exists():
@@ -101,8 +107,10 @@ def check() -> list[str]:
             if not all(strings):
                 problems.append(f"{lang}: untranslated {ids[0]!r}")
                 continue
-            if lang != "en" and any(text == ids[min(i, len(ids) - 1)] and len(text) > 15 and _has_words(text)
-                                    for i, text in enumerate(strings)):
+            if lang != "en" and any(
+                text == ids[min(i, len(ids) - 1)] and len(text) > 15 and _has_words(text)
+                for i, text in enumerate(strings)
+            ):
                 problems.append(f"{lang}: still in English: {ids[0]!r}")
             fields = set(re.findall(r"{(\w+)}", ids[-1]))
             for s in strings:

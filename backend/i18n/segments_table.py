@@ -1,5 +1,6 @@
 """`nmirf i18n segments`: what each message kind costs by SMS in each language, rendered with the
 longest realistic values (three actions with long titles, a long name, a long note...)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -19,18 +20,35 @@ ACTIONS = (
 )
 
 
-MEETING = InvitationView(meeting_id=1234, title="Review of the disability rights cluster recommendations",
-                         starts_at=datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
-                         place="Sheria House, 4th floor, conference room B", status="pending",
-                         substitute="Maximiliana Wanjiru-Achieng")
-SECOND = InvitationView(meeting_id=1240, title="Children's rights cluster: progress on the CRC recommendations",
-                        starts_at=datetime(2026, 12, 31, 7, 0, tzinfo=UTC), place="Online", status="pending")
+MEETING = InvitationView(
+    meeting_id=1234,
+    title="Review of the disability rights cluster recommendations",
+    starts_at=datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
+    place="Sheria House, 4th floor, conference room B",
+    status="pending",
+    substitute="Maximiliana Wanjiru-Achieng",
+)
+SECOND = InvitationView(
+    meeting_id=1240,
+    title="Children's rights cluster: progress on the CRC recommendations",
+    starts_at=datetime(2026, 12, 31, 7, 0, tzinfo=UTC),
+    place="Online",
+    status="pending",
+)
 
 
 def _person(language: str, invitations=()) -> PersonView:
-    return PersonView(id=1, name="Maximiliana Wanjiru-Achieng", language=language, timezone="Africa/Nairobi",
-                      institution="MOJ", actions=ACTIONS, invitations=invitations, report_actions=ACTIONS,
-                      clusters=(ClusterView(9, "Rights of persons with disabilities and older persons"),))
+    return PersonView(
+        id=1,
+        name="Maximiliana Wanjiru-Achieng",
+        language=language,
+        timezone="Africa/Nairobi",
+        institution="MOJ",
+        actions=ACTIONS,
+        invitations=invitations,
+        report_actions=ACTIONS,
+        clusters=(ClusterView(9, "Rights of persons with disabilities and older persons"),),
+    )
 
 
 def _say(person: PersonView, state, text: str) -> str:
@@ -72,9 +90,17 @@ def _more(language: str, p: PersonView) -> dict[str, str]:
     return {
         "report_choice": report.replies[0].text,
         "report_where": _say(p, report.state, "1"),
-        "report_done": _say(p, replace(report.state, step="reached", action=1,
-                                       locality="Kakamega North Sub-County, Shinyalu Ward",
-                                       what="x" * 500), "1250"),
+        "report_done": _say(
+            p,
+            replace(
+                report.state,
+                step="reached",
+                action=1,
+                locality="Kakamega North Sub-County, Shinyalu Ward",
+                what="x" * 500,
+            ),
+            "1250",
+        ),
         "expired_report": engine.expired_note(p, report.state),
         "report_resume": report_flow.resume(p, replace(report.state, step="reached")),
         "away": _say(p, None, "AWAY 2026-12-31"),
@@ -98,15 +124,28 @@ def table() -> list[dict]:
     for language in available_languages():
         for kind, text in messages(language).items():
             plain, folded = count_segments(fold_to_gsm(text)), count_segments(fold_to_gsm(text, accents=True))
-            rows.append({"kind": kind, "language": language, "characters": plain.characters,
-                         "encoding": plain.encoding, "segments": plain.segments,
-                         "folded_encoding": folded.encoding, "folded_segments": folded.segments})
+            rows.append(
+                {
+                    "kind": kind,
+                    "language": language,
+                    "characters": plain.characters,
+                    "encoding": plain.encoding,
+                    "segments": plain.segments,
+                    "folded_encoding": folded.encoding,
+                    "folded_segments": folded.segments,
+                }
+            )
     return rows
 
 
 def render() -> str:
-    lines = ["| kind | language | characters | encoding | segments | with SMS_FOLD=accents |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| kind | language | characters | encoding | segments | with SMS_FOLD=accents |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in table():
-        lines.append(f"| {r['kind']} | {r['language']} | {r['characters']} | {r['encoding']} | {r['segments']} | "
-                     f"{r['folded_encoding']}, {r['folded_segments']} |")
+        lines.append(
+            f"| {r['kind']} | {r['language']} | {r['characters']} | {r['encoding']} | {r['segments']} | "
+            f"{r['folded_encoding']}, {r['folded_segments']} |"
+        )
     return "\n".join(lines)

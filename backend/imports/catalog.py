@@ -1,6 +1,7 @@
 """`nmirf import recommendations FILE.csv` (with their clusters and SDG targets) and
 `nmirf import actions FILE.csv`. Keys: recommendation reference, cluster code, action code;
 re-importing the same file changes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,6 @@ REC_OPTIONAL = ("cycle", "support", "cluster", "cluster_name", "sdg_targets")
 ACT_REQUIRED = ("code", "institution", "title")
 ACT_OPTIONAL = ("short_title", "target_date", "indicator", "recommendations")
 SDG_CODE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
-
 
 
 def import_recommendations(session: Session, path: str | Path) -> dict[str, int]:
@@ -43,10 +43,22 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
         targets = list(iter_list(row.get("sdg_targets")))
         for code in targets:
             if not SDG_CODE.match(code) or code not in known_sdg:
-                row.problem("sdg_targets", f"{code} is not an SDG target; use codes such as 5.2 or 16.a, separated by ;")
+                row.problem(
+                    "sdg_targets", f"{code} is not an SDG target; use codes such as 5.2 or 16.a, separated by ;"
+                )
         if len(problems) == before:
-            records.append(dict(ref=ref, mechanism=mechanism, text=text, support=support, cycle=row.get("cycle") or None,
-                                cluster=cluster, cluster_name=row.get("cluster_name") or None, targets=targets))
+            records.append(
+                dict(
+                    ref=ref,
+                    mechanism=mechanism,
+                    text=text,
+                    support=support,
+                    cycle=row.get("cycle") or None,
+                    cluster=cluster,
+                    cluster_name=row.get("cluster_name") or None,
+                    targets=targets,
+                )
+            )
     if problems:
         raise ImportFailed(problems)
 
@@ -66,8 +78,14 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
         if created:
             item = Recommendation(reference=rec["ref"], text=rec["text"], mechanism=rec["mechanism"])
             session.add(item)
-        changed = update_fields(item, text=rec["text"], mechanism=rec["mechanism"], cycle=rec["cycle"],
-                          support=rec["support"], cluster_id=cluster.id if cluster else None)
+        changed = update_fields(
+            item,
+            text=rec["text"],
+            mechanism=rec["mechanism"],
+            cycle=rec["cycle"],
+            support=rec["support"],
+            cluster_id=cluster.id if cluster else None,
+        )
         wanted = sorted(rec["targets"])
         if sorted(t.code for t in item.sdg_targets) != wanted:
             item.sdg_targets = [session.get(SdgTarget, code) for code in wanted]
@@ -103,8 +121,17 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
             if ref not in references:
                 row.problem("recommendations", f"{ref} is not a known recommendation; import recommendations first")
         if len(problems) == before:
-            records.append(dict(code=code, inst=inst, title=title, short=short, target=target, refs=refs,
-                                indicator=row.get("indicator") or None))
+            records.append(
+                dict(
+                    code=code,
+                    inst=inst,
+                    title=title,
+                    short=short,
+                    target=target,
+                    refs=refs,
+                    indicator=row.get("indicator") or None,
+                )
+            )
     if problems:
         raise ImportFailed(problems)
 
@@ -113,12 +140,18 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
         action = session.scalar(select(Action).where(Action.code == rec["code"]))
         created = action is None
         if created:
-            action = Action(code=rec["code"], title=rec["title"], institution_id=institutions[rec["inst"]].id,
-                            status="not_started")
+            action = Action(
+                code=rec["code"], title=rec["title"], institution_id=institutions[rec["inst"]].id, status="not_started"
+            )
             session.add(action)
-        changed = update_fields(action, title=rec["title"], short_title=rec["short"],
-                                institution_id=institutions[rec["inst"]].id,
-                                target_date=rec["target"], indicator=rec["indicator"])
+        changed = update_fields(
+            action,
+            title=rec["title"],
+            short_title=rec["short"],
+            institution_id=institutions[rec["inst"]].id,
+            target_date=rec["target"],
+            indicator=rec["indicator"],
+        )
         if sorted(r.reference for r in action.recommendations) != sorted(rec["refs"]):
             action.recommendations = [references[ref] for ref in sorted(rec["refs"])]
             changed = True

@@ -1,5 +1,6 @@
 """Reading import files: every problem reported as `file:line: column "value": what is wrong`,
 and nothing imported unless the whole file is good."""
+
 from __future__ import annotations
 
 import csv
@@ -60,7 +61,9 @@ class Row:
         return value
 
 
-def read_rows(path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[list[Row], list[str]]:
+def read_rows(
+    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[list[Row], list[str]]:
     """Data rows of a UTF-8 CSV file whose header must hold `required` columns; and the problems
     found in the file itself (a missing column, a row with too many cells...)."""
     path = Path(path)
@@ -77,12 +80,14 @@ def read_rows(path: str | Path, required: tuple[str, ...], optional: tuple[str, 
     reader.fieldnames = header
     missing = [c for c in required if c not in header]
     if missing:
-        raise ImportFailed([f"{name}:1: missing column(s) {', '.join(missing)}; expected columns: "
-                            f"{', '.join(required + optional)}"])
+        raise ImportFailed(
+            [f"{name}:1: missing column(s) {', '.join(missing)}; expected columns: {', '.join(required + optional)}"]
+        )
     unknown = [c for c in header if c not in required + optional]
     if unknown:
-        problems.append(f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: "
-                        f"{', '.join(required + optional)}")
+        problems.append(
+            f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: {', '.join(required + optional)}"
+        )
     rows: list[Row] = []
     for values in reader:
         line = reader.line_num

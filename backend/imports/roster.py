@@ -2,6 +2,7 @@
 
 One row per assignment. People are matched on their phone number, institutions on their short
 name, so importing the same file again changes nothing."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -19,7 +20,6 @@ from backend.sessions.state import end as end_conversation
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
 OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to")
-
 
 
 def _check(row: Row) -> dict | None:
@@ -59,18 +59,33 @@ def _check(row: Row) -> dict | None:
     channels = [c.strip().lower() for c in (row.get("channels") or "sms").split(";") if c.strip()]
     wrong = [c for c in channels if c not in CHANNELS]
     if wrong or len(set(channels)) != len(channels):
-        row.problem("channels", "expected one or more of " + ", ".join(CHANNELS) + " in order of preference, "
-                    "separated by ; (e.g. whatsapp;sms), each once")
+        row.problem(
+            "channels",
+            "expected one or more of " + ", ".join(CHANNELS) + " in order of preference, "
+            "separated by ; (e.g. whatsapp;sms), each once",
+        )
     # A Telegram account is linked later, when the person shares their number with the bot.
     active_from, active_to = row.optional_date("active_from"), row.optional_date("active_to")
     if active_from and active_to and active_to < active_from:
         row.problem("active_to", "is before active_from")
     if len(row.problems) > before:
         return None
-    return dict(short=short, inst_name=inst_name, level=level, region=region, name=name, phone=phone,
-                language=language, timezone=tz, rank=rank, telegram_user_id=int(tg) if tg else None,
-                channels=",".join(channels), title=row.get("title") or None, active_from=active_from, active_to=active_to)
-
+    return dict(
+        short=short,
+        inst_name=inst_name,
+        level=level,
+        region=region,
+        name=name,
+        phone=phone,
+        language=language,
+        timezone=tz,
+        rank=rank,
+        telegram_user_id=int(tg) if tg else None,
+        channels=",".join(channels),
+        title=row.get("title") or None,
+        active_from=active_from,
+        active_to=active_to,
+    )
 
 
 def import_roster(session: Session, path: str | Path) -> dict[str, int]:
@@ -107,25 +122,49 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
         person = _person_for(session, rec, phones_in_file)
         created = person is None
         if created:
-            person = Person(phone=rec["phone"], created_at=now, active=True, name=rec["name"],
-                            language=rec["language"], timezone=rec["timezone"], channels=rec["channels"])
+            person = Person(
+                phone=rec["phone"],
+                created_at=now,
+                active=True,
+                name=rec["name"],
+                language=rec["language"],
+                timezone=rec["timezone"],
+                channels=rec["channels"],
+            )
             session.add(person)
             session.flush()
-        changed = update_fields(person, name=rec["name"], phone=rec["phone"], language=rec["language"],
-                       timezone=rec["timezone"], channels=rec["channels"], active=True)
+        changed = update_fields(
+            person,
+            name=rec["name"],
+            phone=rec["phone"],
+            language=rec["language"],
+            timezone=rec["timezone"],
+            channels=rec["channels"],
+            active=True,
+        )
         if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
             release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
             person.telegram_user_id = rec["telegram_user_id"]
             changed = True
-        fp = session.scalar(select(FocalPoint).where(FocalPoint.institution_id == inst.id,
-                                                     FocalPoint.person_id == person.id))
+        fp = session.scalar(
+            select(FocalPoint).where(FocalPoint.institution_id == inst.id, FocalPoint.person_id == person.id)
+        )
         if fp is None:
-            session.add(FocalPoint(institution_id=inst.id, person_id=person.id, rank=rec["rank"], title=rec["title"],
-                                   active_from=rec["active_from"], active_to=rec["active_to"]))
+            session.add(
+                FocalPoint(
+                    institution_id=inst.id,
+                    person_id=person.id,
+                    rank=rec["rank"],
+                    title=rec["title"],
+                    active_from=rec["active_from"],
+                    active_to=rec["active_to"],
+                )
+            )
             changed = True
         else:
-            changed |= update_fields(fp, rank=rec["rank"], title=rec["title"], active_from=rec["active_from"],
-                            active_to=rec["active_to"])
+            changed |= update_fields(
+                fp, rank=rec["rank"], title=rec["title"], active_from=rec["active_from"], active_to=rec["active_to"]
+            )
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
     return counts
@@ -148,6 +187,9 @@ def _person_for(session: Session, rec: dict, phones_in_file: set[str]) -> Person
     if person is not None:
         person.phone = None
         end_conversation(session, person_id=person.id)
-    same_name = [p for p in session.scalars(select(Person).where(func.lower(Person.name) == rec["name"].lower()))
-                 if p.phone is None or p.phone not in phones_in_file]
+    same_name = [
+        p
+        for p in session.scalars(select(Person).where(func.lower(Person.name) == rec["name"].lower()))
+        if p.phone is None or p.phone not in phones_in_file
+    ]
     return same_name[0] if len(same_name) == 1 else None

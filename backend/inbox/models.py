@@ -1,5 +1,6 @@
 """What arrives: one row per message or channel event a provider delivered, keyed by the
 provider's own id so that a repeated delivery is stored once. Jobs carry the row id."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,10 +20,10 @@ class InboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))
     provider_id: Mapped[str] = mapped_column(String(100))
-    address: Mapped[str] = mapped_column(String(64), index=True)       # chat id or E.164 phone
+    address: Mapped[str] = mapped_column(String(64), index=True)  # chat id or E.164 phone
     kind: Mapped[str] = mapped_column(String(12))
     text: Mapped[str] = mapped_column(Text, default="")
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)          # contact, sender name, edited...
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)  # contact, sender name, edited...
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     status: Mapped[str] = mapped_column(String(8), default="new", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

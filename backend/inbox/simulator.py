@@ -1,4 +1,5 @@
 """The simulator's "phone side": messages the bot sent to a simulator address, read from the store."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
@@ -14,9 +15,15 @@ router = APIRouter(prefix="/simulator")
 def delivered(ctx: Context, phone: str, after: int) -> list[dict]:
     with ctx.db.transaction() as session:
         rows = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.channel == "simulator", OutboxMessage.address == phone,
-                                        OutboxMessage.status.in_(("sent", "delivered")), OutboxMessage.id > after)
-            .order_by(OutboxMessage.id)).all()
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == "simulator",
+                OutboxMessage.address == phone,
+                OutboxMessage.status.in_(("sent", "delivered")),
+                OutboxMessage.id > after,
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
         return [{"id": r.id, "text": r.text, "kind": r.kind} for r in rows]
 
 

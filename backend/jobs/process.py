@@ -2,6 +2,7 @@
 
 Rows from one address are handled in arrival order under a lock on the person, so two workers
 never interleave one person's conversation."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,12 @@ def _process(ctx, inbox_id: int) -> None:
             # Everything still waiting from this address up to this row, oldest first.
             rows = session.scalars(
                 select(InboxMessage)
-                .where(InboxMessage.channel == row.channel, InboxMessage.address == row.address,
-                       InboxMessage.status == "new", InboxMessage.id <= inbox_id)
+                .where(
+                    InboxMessage.channel == row.channel,
+                    InboxMessage.address == row.address,
+                    InboxMessage.status == "new",
+                    InboxMessage.id <= inbox_id,
+                )
                 .order_by(InboxMessage.id)
                 .with_for_update()
             ).all()

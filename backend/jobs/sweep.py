@@ -1,5 +1,6 @@
 """The sweep: re-enqueue whatever is unfinished (inbox rows not handled, outbox rows due or whose
 lease ended). Losing Redis, or a worker dying mid-job, loses nothing: the rows say what is left."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -23,19 +24,35 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
     stale, lost = now - grace, now - 10 * grace
     waiting_in, waiting_out = ctx.dispatcher.pending("inbound"), ctx.dispatcher.pending("send")
     with ctx.db.transaction() as session:
-        inbox = [row_id for row_id, received in session.execute(
-            select(InboxMessage.id, InboxMessage.received_at).where(
-                InboxMessage.status == "new", InboxMessage.received_at <= stale).order_by(InboxMessage.id))
-            if row_id not in waiting_in or aware(received) <= lost][:limit]
-        outbox = [(row_id, priority, channel) for row_id, priority, channel, status, due in session.execute(
-            select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.channel, OutboxMessage.status,
-                   OutboxMessage.next_attempt_at).where(
-                OutboxMessage.status.in_(("queued", "sending")),
-                OutboxMessage.next_attempt_at <= now,
-                # a fresh row was enqueued by whoever created it; leave it that moment
-                or_(OutboxMessage.attempts > 0, OutboxMessage.created_at <= stale),
-            ).order_by(OutboxMessage.priority, OutboxMessage.id))
-            if status == "sending" or row_id not in waiting_out or aware(due) <= lost][:limit]
+        inbox = [
+            row_id
+            for row_id, received in session.execute(
+                select(InboxMessage.id, InboxMessage.received_at)
+                .where(InboxMessage.status == "new", InboxMessage.received_at <= stale)
+                .order_by(InboxMessage.id)
+            )
+            if row_id not in waiting_in or aware(received) <= lost
+        ][:limit]
+        outbox = [
+            (row_id, priority, channel)
+            for row_id, priority, channel, status, due in session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.priority,
+                    OutboxMessage.channel,
+                    OutboxMessage.status,
+                    OutboxMessage.next_attempt_at,
+                )
+                .where(
+                    OutboxMessage.status.in_(("queued", "sending")),
+                    OutboxMessage.next_attempt_at <= now,
+                    # a fresh row was enqueued by whoever created it; leave it that moment
+                    or_(OutboxMessage.attempts > 0, OutboxMessage.created_at <= stale),
+                )
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+            )
+            if status == "sending" or row_id not in waiting_out or aware(due) <= lost
+        ][:limit]
     for inbox_id in inbox:
         ctx.dispatcher.enqueue_inbound(inbox_id)
     for outbox_id, priority, channel in outbox:

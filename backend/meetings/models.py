@@ -1,4 +1,5 @@
 """Meetings of the mechanism and who is invited: each invitation carries the invitee's answer."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Schema migrations (Alembic) run from code: `nmirf db upgrade`, tests, and the demo."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (backend.migrate) or DATABASE_URL."""
+
 from alembic import context
 
 from backend import models
@@ -21,8 +22,12 @@ def run() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=models.Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=models.Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """What we know of each channel address: opted out, unreachable, last heard from."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -61,7 +62,9 @@ def why_not(state: AddressState | None) -> str | None:
 
 
 def window_open(state: AddressState | None, now: datetime) -> bool:
-    return state is not None and state.last_inbound_at is not None and now - aware(state.last_inbound_at) < WHATSAPP_WINDOW
+    return (
+        state is not None and state.last_inbound_at is not None and now - aware(state.last_inbound_at) < WHATSAPP_WINDOW
+    )
 
 
 def may_answer_stranger(session: Session, *, channel: str, address: str, now: datetime) -> bool:

@@ -26,8 +26,14 @@ def backoff(attempt: int) -> timedelta:
 
 
 def record_failure(
-    session: Session, row: OutboxMessage, error: DeliveryError, channel: Channel, *, attempts: int,
-    max_attempts: int, now: datetime,
+    session: Session,
+    row: OutboxMessage,
+    error: DeliveryError,
+    channel: Channel,
+    *,
+    attempts: int,
+    max_attempts: int,
+    now: datetime,
 ) -> str:
     """Retry later, move on to the next channel, or give up; returns the row's new status."""
     row.error = f"{error.code}: {error}"[:1000] if error.code else str(error)[:1000]
@@ -63,9 +69,7 @@ def apply_status(
     session: Session, update: StatusUpdate, now: datetime, channels: dict[str, Channel]
 ) -> OutboxMessage | None:
     """Record a status; returns the row when it must be sent again (on the next channel)."""
-    row = session.scalar(
-        select(OutboxMessage).where(OutboxMessage.provider_id == update.provider_id).with_for_update()
-    )
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == update.provider_id).with_for_update())
     if row is None:
         log.warning("status %s for unknown message %s", update.status.value, update.provider_id)
         return None
@@ -79,7 +83,9 @@ def apply_status(
         row.error = reason
         channel = channels.get(row.channel)
         if channel is not None:
-            mark_address(session, channel, row.address, DeliveryError(reason, permanent=True, code=update.error_code), now)
+            mark_address(
+                session, channel, row.address, DeliveryError(reason, permanent=True, code=update.error_code), now
+            )
         if fail_over(row, reason, now) == "queued":
             return row
     return None

@@ -1,4 +1,5 @@
 """What leaves: one row per message the bot sends, and what is known of each channel address."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,8 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))                     # reply, weekly_prompt, ...
-    priority: Mapped[int] = mapped_column(Integer, default=1)          # 0 = reply to a person who wrote
+    kind: Mapped[str] = mapped_column(String(20))  # reply, weekly_prompt, ...
+    priority: Mapped[int] = mapped_column(Integer, default=1)  # 0 = reply to a person who wrote
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
@@ -31,8 +32,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    segments: Mapped[int | None] = mapped_column(Integer)               # SMS only: what it cost
-    route: Mapped[list] = mapped_column(JSON, default=list)             # each channel tried, and why it failed
+    segments: Mapped[int | None] = mapped_column(Integer)  # SMS only: what it cost
+    route: Mapped[list] = mapped_column(JSON, default=list)  # each channel tried, and why it failed
 
 
 class AddressState(Base):

@@ -1,6 +1,7 @@
 """Which channel carries a message the bot starts (prompt, reminder, agenda): the person's
 channels in order of preference, skipping those opted out, unreachable, not configured, or (on
 WhatsApp outside the 24-hour window) without an approved template for this kind and language."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,17 @@ def template_for(settings: Settings, kind: str, language: str, person: Person, t
     return Template(sid, {"1": person.name.split()[0], "2": one_line})
 
 
-def plan(session: Session, *, person: Person, kind: str, text: str, now: datetime, settings: Settings,
-         configured: set[str], tried: set[str] = frozenset()) -> tuple[list[Route], list[str]]:
+def plan(
+    session: Session,
+    *,
+    person: Person,
+    kind: str,
+    text: str,
+    now: datetime,
+    settings: Settings,
+    configured: set[str],
+    tried: set[str] = frozenset(),
+) -> tuple[list[Route], list[str]]:
     """Usable routes in order, and a reason for each channel left out."""
     routes, reasons = [], []
     for channel in person.channel_list:
@@ -49,8 +59,11 @@ def plan(session: Session, *, person: Person, kind: str, text: str, now: datetim
             continue
         address = address_of(person, channel)
         if address is None:
-            reasons.append(f"{channel}: no address (Telegram not linked yet)" if channel == "telegram"
-                           else f"{channel}: no phone number")
+            reasons.append(
+                f"{channel}: no address (Telegram not linked yet)"
+                if channel == "telegram"
+                else f"{channel}: no phone number"
+            )
             continue
         state = addresses.get(session, channel=channel, address=address)
         why = addresses.why_not(state)

@@ -15,6 +15,7 @@
 A worker that dies during step 3 leaves the row leased; the sweep retries it when the lease ends.
 The one case that can send twice is a crash after the provider accepted the message and before
 our commit: one HTTP round trip per message, at most one duplicate per such crash."""
+
 from __future__ import annotations
 
 import logging
@@ -32,12 +33,14 @@ from bot.message import Address, Channel, DeliveryError, OutboundMessage, ReplyB
 from bot.segments import count_segments, fold_to_gsm
 
 log = logging.getLogger(__name__)
-BULK_MAX_WAIT = 0.05                # how far ahead a bulk send may book: replies never queue behind more
-_deferred_in_a_row = 0              # this process's bulk sends put back one after another
+BULK_MAX_WAIT = 0.05  # how far ahead a bulk send may book: replies never queue behind more
+_deferred_in_a_row = 0  # this process's bulk sends put back one after another
 
 
 def _limit(settings, channel: str) -> Limit | None:
-    rate = {"telegram": settings.telegram_rate, "sms": settings.sms_rate, "whatsapp": settings.whatsapp_rate}.get(channel)
+    rate = {"telegram": settings.telegram_rate, "sms": settings.sms_rate, "whatsapp": settings.whatsapp_rate}.get(
+        channel
+    )
     return Limit(rate) if rate else None
 
 
@@ -85,12 +88,21 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
     if row.kind not in ANSWERS and row.person_id is not None:
         person = session.get(Person, row.person_id)
         tried = {step["channel"] for step in row.route or []}
-        routes, reasons = routing.plan(session, person=person, kind=row.kind, text=row.text, now=now,
-                                       settings=ctx.settings, configured=set(ctx.configured), tried=tried)
+        routes, reasons = routing.plan(
+            session,
+            person=person,
+            kind=row.kind,
+            text=row.text,
+            now=now,
+            settings=ctx.settings,
+            configured=set(ctx.configured),
+            tried=tried,
+        )
         if not routes:
             row.status = "failed"
             row.error = "no channel left: " + "; ".join(
-                [f"{s['channel']}: {s['error']}" for s in row.route or []] + reasons)
+                [f"{s['channel']}: {s['error']}" for s in row.route or []] + reasons
+            )
             log.warning("outbox %s: %s", row.id, row.error)
             return None
         row.channel, row.address, template = routes[0].channel, routes[0].address, routes[0].template
@@ -106,8 +118,13 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
     row.status = "sending"
     row.attempts += 1
     row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
-    return OutboundMessage(address=Address(Channel(row.channel), row.address), text=text, key=row.key,
-                           buttons=buttons_of(row), template=template)
+    return OutboundMessage(
+        address=Address(Channel(row.channel), row.address),
+        text=text,
+        key=row.key,
+        buttons=buttons_of(row),
+        template=template,
+    )
 
 
 def _due(row: OutboxMessage, now: datetime) -> bool:
@@ -158,8 +175,9 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
         if error is None:
             row.status, row.provider_id, row.sent_at, row.error = "sent", provider_id, done, None
             return "sent"
-        status = record_failure(work.session, row, error, carrier, attempts=attempts,
-                                max_attempts=ctx.settings.send_max_attempts, now=done)
+        status = record_failure(
+            work.session, row, error, carrier, attempts=attempts, max_attempts=ctx.settings.send_max_attempts, now=done
+        )
         if status == "queued":  # the retry (or the next channel); the sweep is the safety net
             work.send(row, delay=max(0.0, (row.next_attempt_at - done).total_seconds()))
     return status

@@ -1,4 +1,5 @@
 """Progress updates: dated reports on an action by a focal point."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,15 +19,15 @@ class ProgressUpdate(Base):
     __tablename__ = "progress_update"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)   # or a cluster:
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)  # or a cluster:
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)  # community reports
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))
     note: Mapped[str | None] = mapped_column(Text)
     indicator_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
-    period: Mapped[str] = mapped_column(String(10), index=True)        # ISO week, e.g. 2026-W48
+    period: Mapped[str] = mapped_column(String(10), index=True)  # ISO week, e.g. 2026-W48
     level: Mapped[str] = mapped_column(String(10), default="national", server_default="national")  # or community
-    locality: Mapped[str | None] = mapped_column(String(100))          # community reports: where
+    locality: Mapped[str | None] = mapped_column(String(100))  # community reports: where
     people_reached: Mapped[int | None] = mapped_column(Integer)
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

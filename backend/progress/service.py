@@ -1,4 +1,5 @@
 """Storing and listing progress updates."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,13 +11,36 @@ from backend.catalog.models import Action
 from backend.progress.models import ProgressUpdate
 
 
-def record(session: Session, *, action_id: int | None, person_id: int, status: str, period: str, now: datetime,
-           note: str | None = None, indicator_value=None, inbound_id: int | None = None, level: str = "national",
-           locality: str | None = None, people_reached: int | None = None,
-           cluster_id: int | None = None) -> ProgressUpdate:
-    update = ProgressUpdate(action_id=action_id, cluster_id=cluster_id, person_id=person_id, status=status, note=note,
-                            indicator_value=indicator_value, period=period, inbound_id=inbound_id, created_at=now,
-                            level=level, locality=locality, people_reached=people_reached)
+def record(
+    session: Session,
+    *,
+    action_id: int | None,
+    person_id: int,
+    status: str,
+    period: str,
+    now: datetime,
+    note: str | None = None,
+    indicator_value=None,
+    inbound_id: int | None = None,
+    level: str = "national",
+    locality: str | None = None,
+    people_reached: int | None = None,
+    cluster_id: int | None = None,
+) -> ProgressUpdate:
+    update = ProgressUpdate(
+        action_id=action_id,
+        cluster_id=cluster_id,
+        person_id=person_id,
+        status=status,
+        note=note,
+        indicator_value=indicator_value,
+        period=period,
+        inbound_id=inbound_id,
+        created_at=now,
+        level=level,
+        locality=locality,
+        people_reached=people_reached,
+    )
     session.add(update)
     action = session.get(Action, action_id) if action_id is not None else None
     if action is not None:
@@ -30,8 +54,11 @@ def add_note(session: Session, *, action_ids: tuple[int, ...], person_id: int, p
     for action_id in action_ids:
         latest = session.scalar(
             select(ProgressUpdate)
-            .where(ProgressUpdate.action_id == action_id, ProgressUpdate.person_id == person_id,
-                   ProgressUpdate.period == period)
+            .where(
+                ProgressUpdate.action_id == action_id,
+                ProgressUpdate.person_id == person_id,
+                ProgressUpdate.period == period,
+            )
             .order_by(ProgressUpdate.id.desc())
             .limit(1)
         )
@@ -48,16 +75,26 @@ def retract(session: Session, *, action_ids: tuple[int, ...], person_id: int, pe
     for action_id in action_ids:
         last = session.scalar(
             select(ProgressUpdate)
-            .where(ProgressUpdate.action_id == action_id, ProgressUpdate.person_id == person_id,
-                   ProgressUpdate.period == period, ProgressUpdate.level == "national")
-            .order_by(ProgressUpdate.id.desc()).limit(1))
+            .where(
+                ProgressUpdate.action_id == action_id,
+                ProgressUpdate.person_id == person_id,
+                ProgressUpdate.period == period,
+                ProgressUpdate.level == "national",
+            )
+            .order_by(ProgressUpdate.id.desc())
+            .limit(1)
+        )
         if last is None:
             continue
         session.delete(last)
         session.flush()
         removed += 1
-        before = session.scalar(select(ProgressUpdate.status).where(ProgressUpdate.action_id == action_id)
-                                .order_by(ProgressUpdate.id.desc()).limit(1))
+        before = session.scalar(
+            select(ProgressUpdate.status)
+            .where(ProgressUpdate.action_id == action_id)
+            .order_by(ProgressUpdate.id.desc())
+            .limit(1)
+        )
         session.get(Action, action_id).status = before or "not_started"
     return removed
 

@@ -1,4 +1,5 @@
 """The living roster: institutions, people, and who is focal point (lead or substitute) where."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,7 +19,7 @@ class Institution(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     short_name: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(10))          # national / regional / local
+    level: Mapped[str] = mapped_column(String(10))  # national / regional / local
     region: Mapped[str | None] = mapped_column(String(100))
 
     focal_points: Mapped[list[FocalPoint]] = relationship(back_populates="institution")
@@ -29,13 +30,13 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)       # E.164
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    channels: Mapped[str] = mapped_column(String(60), default="sms")   # in order of preference: "whatsapp,sms"
+    channels: Mapped[str] = mapped_column(String(60), default="sms")  # in order of preference: "whatsapp,sms"
     language: Mapped[str] = mapped_column(String(10))
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    away_until: Mapped[date | None] = mapped_column(Date)    # AWAY: their substitute covers until then
+    away_until: Mapped[date | None] = mapped_column(Date)  # AWAY: their substitute covers until then
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")

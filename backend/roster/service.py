@@ -1,4 +1,5 @@
 """Roster queries: who is behind an address, who leads an institution today, linking Telegram."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,7 +33,6 @@ def normalise_phone(raw: str, region: str | None = None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
 
 
 def release_telegram_id(session: Session, telegram_user_id: int, keep: int) -> None:
@@ -82,6 +82,12 @@ def leads(session: Session, *, day: date) -> list[Person]:
 
 def institutions_of(session: Session, *, person_id: int, day: date) -> list[Institution]:
     """Every institution where this person is a focal point in post that day, lead or substitute."""
-    return [fp.institution for fp in session.scalars(select(FocalPoint).where(FocalPoint.person_id == person_id)
-                                                     .order_by(FocalPoint.rank, FocalPoint.institution_id))
-            if fp.active_on(day)]
+    return [
+        fp.institution
+        for fp in session.scalars(
+            select(FocalPoint)
+            .where(FocalPoint.person_id == person_id)
+            .order_by(FocalPoint.rank, FocalPoint.institution_id)
+        )
+        if fp.active_on(day)
+    ]

@@ -1,4 +1,5 @@
 """Conversations in progress (one per person, the engine's state as JSON) and timers (`fires`)."""
+
 from __future__ import annotations
 
 from datetime import datetime

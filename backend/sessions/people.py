@@ -1,4 +1,5 @@
 """Building the engine's view of a person, and where to reach them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,8 +14,14 @@ from backend.roster.models import Person
 from conversations.views import ActionView, ClusterView, PersonView
 
 
-def person_view(session: Session, person: Person, now: datetime, extra_action_ids=(),
-                answering: bool = True, fallback_language: str = "en") -> PersonView:
+def person_view(
+    session: Session,
+    person: Person,
+    now: datetime,
+    extra_action_ids=(),
+    answering: bool = True,
+    fallback_language: str = "en",
+) -> PersonView:
     """The person, their language and time zone, and the actions they answer for today (plus any
     action an open conversation still refers to). `answering`: also what a reply of theirs may be
     about (open invitations, what a report may name); a prompt leaves them out.
@@ -45,8 +52,8 @@ def _answering(session: Session, person: Person, now: datetime, today) -> dict:
     serving = [i.id for i in roster.institutions_of(session, person_id=person.id, day=today)]
     return dict(
         invitations=meetings.open_invitations(session, person_id=person.id, now=now),
-        report_actions=tuple(_action(a)
-                             for a in catalog.actions_of(session, institution_ids=serving)),
-        clusters=tuple(ClusterView(id=c.id, name=c.name)
-                       for c in catalog.clusters_for(session, institution_ids=serving)),
+        report_actions=tuple(_action(a) for a in catalog.actions_of(session, institution_ids=serving)),
+        clusters=tuple(
+            ClusterView(id=c.id, name=c.name) for c in catalog.clusters_for(session, institution_ids=serving)
+        ),
     )

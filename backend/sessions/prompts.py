@@ -16,8 +16,15 @@ from conversations import engine, weekly
 from conversations.views import iso_period
 
 
-def send_weekly(session: Session, *, now: datetime, timeout: timedelta, settings: Settings, configured: set[str],
-                person: Person | None = None) -> dict:
+def send_weekly(
+    session: Session,
+    *,
+    now: datetime,
+    timeout: timedelta,
+    settings: Settings,
+    configured: set[str],
+    person: Person | None = None,
+) -> dict:
     """Queue this week's prompt for each lead with open actions (or just `person`). Idempotent per
     person and week: running it twice sends nothing more. Returns what was done, with reasons:
     `queued` outbox rows (enqueue them after commit) and `skipped` (name, why) pairs."""
@@ -26,13 +33,22 @@ def send_weekly(session: Session, *, now: datetime, timeout: timedelta, settings
     report: dict = {"queued": [], "skipped": []}
     for p in people:
         view = person_view(session, p, now, answering=False, fallback_language=settings.default_language)
-        outcome = engine.start(weekly.FLOW, view, load_state(session, person_id=p.id), now, timeout,
-                               token=f"weekly:{period}")
+        outcome = engine.start(
+            weekly.FLOW, view, load_state(session, person_id=p.id), now, timeout, token=f"weekly:{period}"
+        )
         if outcome is None:
             report["skipped"].append((p.name, "no open action"))
             continue
-        row, why = start_message(session, person=p, kind="weekly_prompt", text=outcome.replies[0].text,
-                                 key=f"weekly:{period}:{p.id}", now=now, settings=settings, configured=configured)
+        row, why = start_message(
+            session,
+            person=p,
+            kind="weekly_prompt",
+            text=outcome.replies[0].text,
+            key=f"weekly:{period}:{p.id}",
+            now=now,
+            settings=settings,
+            configured=configured,
+        )
         if row is None:
             report["skipped"].append((p.name, f"already prompted for {period}" if why == "already sent" else why))
             continue

@@ -52,8 +52,13 @@ class Runner:
                 self._reply(row, onboarding.unknown_sender(language, row.channel, self.default_language), now, None)
             return
         state = load_state(self.session, person_id=person.id)
-        view = person_view(self.session, person, now, extra_action_ids=state.action_ids() if state else (),
-                           fallback_language=self.default_language)
+        view = person_view(
+            self.session,
+            person,
+            now,
+            extra_action_ids=state.action_ids() if state else (),
+            fallback_language=self.default_language,
+        )
         if row.kind == "unsupported":
             self._reply(row, [engine.unsupported(person.language, self.default_language)], now, person.id)
             return

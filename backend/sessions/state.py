@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.sessions.models import ConversationSession, Fire
-from conversations.flows import dump_state, load_state as load
+from conversations.flows import dump_state
+from conversations.flows import load_state as load
 from conversations.state import FlowState
 
 EXPIRY = "session_expiry"
@@ -50,9 +51,7 @@ def session_key(state: FlowState | None) -> str | None:
 
 def _arm_expiry(session: Session, *, person_id: int, state: FlowState | None, now: datetime) -> None:
     key = session_key(state)
-    fire = session.scalar(
-        select(Fire).where(Fire.person_id == person_id, Fire.kind == EXPIRY, Fire.done_at.is_(None))
-    )
+    fire = session.scalar(select(Fire).where(Fire.person_id == person_id, Fire.kind == EXPIRY, Fire.done_at.is_(None)))
     if fire is not None and fire.session_token == key:
         return
     if fire is not None:

@@ -37,15 +37,28 @@ def fire_due(ctx: Context, now: datetime, *, limit: int = 500) -> int:
             state = load_state(session, person_id=fire.person_id)
             if person is None or state is None or session_key(state) != fire.session_token:
                 continue
-            view = person_view(session, person, now, extra_action_ids=state.action_ids(), answering=False,
-                               fallback_language=ctx.settings.default_language)
+            view = person_view(
+                session,
+                person,
+                now,
+                extra_action_ids=state.action_ids(),
+                answering=False,
+                fallback_language=ctx.settings.default_language,
+            )
             text = engine.expired_note(view, state)
             save_state(session, person_id=person.id, state=None, now=now)
             if not person.active:
                 continue
-            row, why = start_message(session, person=person, kind="session_expired", text=text,
-                                     key=f"expired:{fire.id}", now=now, settings=ctx.settings,
-                                     configured=ctx.configured)
+            row, why = start_message(
+                session,
+                person=person,
+                kind="session_expired",
+                text=text,
+                key=f"expired:{fire.id}",
+                now=now,
+                settings=ctx.settings,
+                configured=ctx.configured,
+            )
             if row is not None:
                 work.send(row)
             elif why != "already sent":

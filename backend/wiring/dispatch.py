@@ -4,6 +4,7 @@ Both run the very same job functions (backend/jobs/), named by their dotted path
 them, with row ids as their only arguments: nothing here imports a job module, so the jobs may
 use the running context without an import cycle. Replies to people who just wrote go on a
 queue that workers drain before bulk sends."""
+
 from __future__ import annotations
 
 import logging
@@ -179,7 +180,7 @@ def make_worker(redis_url: str, queues: list[str] | None = None):
             turns = [q for q in self._ordered_queues if q.name not in PRIORITY_QUEUES]
             if reference_queue in turns:
                 at = turns.index(reference_queue)
-                turns = turns[at + 1:] + turns[:at + 1]
+                turns = turns[at + 1 :] + turns[: at + 1]
             self._ordered_queues = fixed + turns
 
     return Worker(list(queues or QUEUES), connection=Redis.from_url(redis_url))

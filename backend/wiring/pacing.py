@@ -22,6 +22,7 @@ cost units go at once; hence the `min(cost, burst)` term here.
 max_wait: when the wait would exceed it, nothing is booked and `PaceLater(wait)` is raised, so a
 bulk send can requeue itself instead of booking slots far ahead of replies to people who wrote.
 """
+
 from __future__ import annotations
 
 import threading
@@ -48,8 +49,9 @@ class PaceLater(Exception):
 
 
 class Pacer(Protocol):
-    def reserve_many(self, reservations: list[Reservation], now: float | None = None,
-                     max_wait: float | None = None) -> float: ...
+    def reserve_many(
+        self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None
+    ) -> float: ...
 
 
 def _check(reservations: list[Reservation]) -> None:
@@ -95,8 +97,9 @@ return {1, string.format('%.17g', wait)}
 
 
 class _OneKey:
-    def reserve(self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None,
-                max_wait: float | None = None) -> float:
+    def reserve(
+        self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None, max_wait: float | None = None
+    ) -> float:
         """`reserve_many` for a single key."""
         return self.reserve_many([(key, limit, cost)], now=now, max_wait=max_wait)
 
@@ -106,14 +109,14 @@ class RedisPacer(_OneKey):
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
 
-    def reserve_many(self, reservations: list[Reservation], now: float | None = None,
-                     max_wait: float | None = None) -> float:
+    def reserve_many(
+        self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None
+    ) -> float:
         """Book every key at one common start; return the wait (s). `now` only for tests."""
         _check(reservations)
         if not reservations:
             return 0.0
-        args: list[str] = ["" if now is None else repr(float(now)),
-                           "" if max_wait is None else repr(float(max_wait))]
+        args: list[str] = ["" if now is None else repr(float(now)), "" if max_wait is None else repr(float(max_wait))]
         for _, limit, cost in reservations:
             args += [repr(float(limit.rate)), repr(float(limit.burst)), repr(float(cost))]
         booked, wait = self._script(keys=[self.prefix + key for key, _, _ in reservations], args=args)
@@ -130,14 +133,14 @@ class LocalPacer(_OneKey):
         self._tats: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def reserve_many(self, reservations: list[Reservation], now: float | None = None,
-                     max_wait: float | None = None) -> float:
+    def reserve_many(
+        self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None
+    ) -> float:
         _check(reservations)
         with self._lock:
             now = time.monotonic() if now is None else now
             tats = [self._tats.get(key, now) for key, _, _ in reservations]
-            start = max([now] + [_earliest(tat, limit, cost)
-                                 for tat, (_, limit, cost) in zip(tats, reservations)])
+            start = max([now] + [_earliest(tat, limit, cost) for tat, (_, limit, cost) in zip(tats, reservations)])
             wait = start - now
             if max_wait is not None and wait > max_wait:
                 raise PaceLater(wait)
@@ -148,8 +151,7 @@ class LocalPacer(_OneKey):
             return wait
 
 
-def pace(pacer: Pacer, reservations: list[Reservation], sleep=time.sleep,
-         max_wait: float | None = None) -> float:
+def pace(pacer: Pacer, reservations: list[Reservation], sleep=time.sleep, max_wait: float | None = None) -> float:
     """Reserve, then sleep until the slot; return the wait. Raises PaceLater past max_wait."""
     wait = pacer.reserve_many(reservations, max_wait=max_wait)
     if wait > 0:

@@ -3,6 +3,7 @@
 Inbound: `POST /webhooks/simulator` with JSON {"from": "+254700000001", "text": "1D", "id": "..."}.
 Outbound: "sending" succeeds at once; the simulator's phone reads the delivered messages back from
 the store (the backend serves them), so messages take exactly the path a real channel's take."""
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,13 @@ def parse(body: bytes) -> InboundMessage:
         if not isinstance(sender, str) or not isinstance(text, str) or not sender:
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise WebhookRejected('expected JSON {"from": "+E164 phone", "text": "...", "id": "unique id"}',
-                              status=400) from None
+        raise WebhookRejected(
+            'expected JSON {"from": "+E164 phone", "text": "...", "id": "unique id"}', status=400
+        ) from None
     provider_id = str(data.get("id") or uuid.uuid4())
-    return InboundMessage(address=Address(Channel.SIMULATOR, sender), provider_id=provider_id,
-                          kind=ContentKind.TEXT, text=text[:4096])
+    return InboundMessage(
+        address=Address(Channel.SIMULATOR, sender), provider_id=provider_id, kind=ContentKind.TEXT, text=text[:4096]
+    )
 
 
 class SimulatorChannel:

@@ -3,6 +3,7 @@
 The library is used for what it is good at (Update.de_json, Bot, setWebhook); conversations are
 our own. Sending runs the library's async Bot on one private event loop so that synchronous
 workers can call `send()` without paying for a new HTTP client and a getMe per message."""
+
 from __future__ import annotations
 
 import asyncio
@@ -129,15 +130,21 @@ class TelegramSender:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
                 threading.Thread(target=self._loop.run_forever, name="telegram-send", daemon=True).start()
-                request = HTTPXRequest(connection_pool_size=16, read_timeout=self._timeout,
-                                       connect_timeout=self._timeout, write_timeout=self._timeout)
+                request = HTTPXRequest(
+                    connection_pool_size=16,
+                    read_timeout=self._timeout,
+                    connect_timeout=self._timeout,
+                    write_timeout=self._timeout,
+                )
                 self._bot = Bot(self._token, base_url=self._base_url, request=request)
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout * 3)
 
     def send(self, message: OutboundMessage) -> str:
         async def go():
-            return await self._bot.send_message(chat_id=int(message.address.id), text=message.text,
-                                                reply_markup=_markup(message))
+            return await self._bot.send_message(
+                chat_id=int(message.address.id), text=message.text, reply_markup=_markup(message)
+            )
+
         try:
             sent = self._run(go())
         except TelegramError as exc:
@@ -148,21 +155,24 @@ class TelegramSender:
 
     def set_webhook(self, url: str, secret: str) -> bool:
         async def go():
-            return await self._bot.set_webhook(url=url, secret_token=secret,
-                                               allowed_updates=UPDATES)
+            return await self._bot.set_webhook(url=url, secret_token=secret, allowed_updates=UPDATES)
+
         return bool(self._run(go()))
 
     def delete_webhook(self) -> bool:
         async def go():
             return await self._bot.delete_webhook()
+
         return bool(self._run(go()))
 
     def get_updates(self, offset: int | None, timeout: int = 20) -> list[tuple[int, bytes]]:
         """Long-poll for updates (for running without a public URL): (update_id, raw JSON) pairs."""
+
         async def go():
-            return await self._bot.get_updates(offset=offset, timeout=timeout,
-                                               allowed_updates=UPDATES,
-                                               read_timeout=timeout + 10)
+            return await self._bot.get_updates(
+                offset=offset, timeout=timeout, allowed_updates=UPDATES, read_timeout=timeout + 10
+            )
+
         updates = self._run(go()) if timeout < self._timeout else self._run_long(go(), timeout)
         return [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
 
@@ -172,9 +182,11 @@ class TelegramSender:
 
     def close(self) -> None:
         if self._loop is not None:
+
             async def stop():
                 if self._bot is not None:
                     await self._bot.shutdown()
+
             try:
                 asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
             except Exception:  # noqa: BLE001 - best effort on shutdown
@@ -197,8 +209,13 @@ class TelegramChannel:
 
     @classmethod
     def from_settings(cls, settings) -> list[TelegramChannel]:
-        return [cls(token=settings.telegram_bot_token, webhook_secret=settings.telegram_webhook_secret,
-                    api_base_url=settings.telegram_api_base_url)]
+        return [
+            cls(
+                token=settings.telegram_bot_token,
+                webhook_secret=settings.telegram_webhook_secret,
+                api_base_url=settings.telegram_api_base_url,
+            )
+        ]
 
     def ready(self) -> str | None:
         return None if self.sender is not None else "set TELEGRAM_BOT_TOKEN"

@@ -3,6 +3,7 @@
 Every webhook is checked with the library's RequestValidator over the *public* URL (rebuilt from
 the configured base URL, never from what the app sees behind a proxy) and every form field,
 repeated keys included."""
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,15 @@ OPTED_OUT = {"21610"}
 BAD_NUMBER = {"21211", "21612", "21614", "63003"}
 WINDOW_CLOSED = {"63016"}
 STATUSES = {
-    "accepted": DeliveryStatus.QUEUED, "scheduled": DeliveryStatus.QUEUED, "queued": DeliveryStatus.QUEUED,
-    "sending": DeliveryStatus.QUEUED, "sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.READ, "undelivered": DeliveryStatus.UNDELIVERED, "failed": DeliveryStatus.FAILED,
+    "accepted": DeliveryStatus.QUEUED,
+    "scheduled": DeliveryStatus.QUEUED,
+    "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.QUEUED,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
     "canceled": DeliveryStatus.FAILED,
 }
 
@@ -105,9 +112,16 @@ def parse_inbound(form: _Form, channel: Channel) -> InboundMessage:
     body = form.first("Body")
     media = form.first("NumMedia", "0")
     # Media or a location without text: we need text. An empty SMS is answered like any text.
-    kind = ContentKind.UNSUPPORTED if not body.strip() and (media != "0" or form.first("Latitude")) else ContentKind.TEXT
-    return InboundMessage(address=Address(channel, _e164(sender.removeprefix("whatsapp:"))), provider_id=sid,
-                          kind=kind, text=body[:4096], sender_name=form.first("ProfileName"))
+    kind = (
+        ContentKind.UNSUPPORTED if not body.strip() and (media != "0" or form.first("Latitude")) else ContentKind.TEXT
+    )
+    return InboundMessage(
+        address=Address(channel, _e164(sender.removeprefix("whatsapp:"))),
+        provider_id=sid,
+        kind=kind,
+        text=body[:4096],
+        sender_name=form.first("ProfileName"),
+    )
 
 
 def parse_status(form: _Form) -> StatusUpdate:
@@ -143,16 +157,25 @@ class _HttpClient(TwilioHttpClient):
 
     def request(self, method, url, *args, **kwargs):
         if self.base_url != TWILIO_API and url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
+            url = self.base_url + url[len(TWILIO_API) :]
         response = super().request(method, url, *args, **kwargs)
         self.local.headers = response.headers
         return response
 
 
 class TwilioSender:
-    def __init__(self, *, account_sid: str, auth_token: str, base_url: str, sms_from: str = "",
-                 messaging_service_sid: str = "", whatsapp_from: str = "", status_callback: str = "",
-                 timeout: float = 10.0):
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        base_url: str,
+        sms_from: str = "",
+        messaging_service_sid: str = "",
+        whatsapp_from: str = "",
+        status_callback: str = "",
+        timeout: float = 10.0,
+    ):
         self.http = _HttpClient(base_url, timeout)
         self.client = Client(account_sid, auth_token, http_client=self.http)
         self.sms_from, self.service, self.whatsapp_from = sms_from, messaging_service_sid, whatsapp_from
@@ -173,8 +196,10 @@ class TwilioSender:
             else:
                 raise DeliveryError("TWILIO_SMS_FROM is not set", permanent=True, code="unconfigured")
         if message.template is not None:
-            params.update(content_sid=message.template.content_sid,
-                          content_variables=json.dumps(message.template.variables, ensure_ascii=False))
+            params.update(
+                content_sid=message.template.content_sid,
+                content_variables=json.dumps(message.template.variables, ensure_ascii=False),
+            )
         else:
             params["body"] = message.text
         return params
@@ -263,17 +288,30 @@ def from_settings(settings) -> list[_TwilioChannel]:
     enabled = bool(settings.twilio_enabled)
     sender = None
     if enabled:
-        sender = TwilioSender(account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
-                              base_url=settings.twilio_api_base_url, sms_from=settings.twilio_sms_from,
-                              messaging_service_sid=settings.twilio_messaging_service_sid,
-                              whatsapp_from=settings.twilio_whatsapp_from,
-                              status_callback=f"{settings.public_base_url}/webhooks/twilio/status")
+        sender = TwilioSender(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            base_url=settings.twilio_api_base_url,
+            sms_from=settings.twilio_sms_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            whatsapp_from=settings.twilio_whatsapp_from,
+            status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
+        )
     sms_ready = enabled and (settings.twilio_sms_from or settings.twilio_messaging_service_sid)
     whatsapp_ready = enabled and settings.twilio_whatsapp_from
     return [
-        SmsChannel(enabled=enabled, auth_token=settings.twilio_auth_token, sender=sender,
-                   missing="" if sms_ready else
-                   "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"),
-        WhatsAppChannel(enabled=enabled, auth_token=settings.twilio_auth_token, sender=sender,
-                        missing="" if whatsapp_ready else "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"),
+        SmsChannel(
+            enabled=enabled,
+            auth_token=settings.twilio_auth_token,
+            sender=sender,
+            missing=""
+            if sms_ready
+            else "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID",
+        ),
+        WhatsAppChannel(
+            enabled=enabled,
+            auth_token=settings.twilio_auth_token,
+            sender=sender,
+            missing="" if whatsapp_ready else "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM",
+        ),
     ]

@@ -1,4 +1,5 @@
 """Helpers for tests that drive the product through its webhooks."""
+
 from __future__ import annotations
 
 import json
@@ -64,5 +65,8 @@ def outbox_status(ctx, channel: str = "telegram") -> list[tuple[str, int]]:
     from backend.outbox.models import OutboxMessage
 
     with ctx.db.transaction() as s:
-        return s.execute(select(OutboxMessage.status, OutboxMessage.attempts)
-                         .where(OutboxMessage.channel == channel).order_by(OutboxMessage.id)).all()
+        return s.execute(
+            select(OutboxMessage.status, OutboxMessage.attempts)
+            .where(OutboxMessage.channel == channel)
+            .order_by(OutboxMessage.id)
+        ).all()

@@ -1,4 +1,5 @@
 """Settings come from environment variables; a malformed one stops start-up with one line naming it."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,11 +44,16 @@ def test_defaults_need_no_environment():
     """With nothing set, the product starts on SQLite with jobs in-process."""
     settings = load_settings()
     assert (settings.database_url, settings.redis_url, settings.default_language, settings.default_timezone) == (
-        "sqlite:///var/nmirf.db", "", "en", "UTC")
+        "sqlite:///var/nmirf.db",
+        "",
+        "en",
+        "UTC",
+    )
 
 
-@pytest.mark.parametrize("url", ["postgres://nmirf:pw@db.internal:5432/nmirf",
-                                 "postgresql://nmirf:pw@db.internal:5432/nmirf"])
+@pytest.mark.parametrize(
+    "url", ["postgres://nmirf:pw@db.internal:5432/nmirf", "postgresql://nmirf:pw@db.internal:5432/nmirf"]
+)
 def test_postgres_urls_use_psycopg(monkeypatch, url):
     """A postgres:// or postgresql:// DATABASE_URL (as hosting platforms give it) is used through psycopg 3."""
     monkeypatch.setenv("DATABASE_URL", url)
@@ -63,7 +69,12 @@ def test_good_values_from_environment_are_used(monkeypatch):
     monkeypatch.setenv("DEFAULT_TIMEZONE", "Africa/Nairobi")
     s = load_settings()
     assert (s.redis_url, s.public_base_url, s.telegram_webhook_secret, s.default_language, s.default_timezone) == (
-        "redis://127.0.0.1:6379/1", "https://bot.example.org", "abc_DEF-123", "fr", "Africa/Nairobi")
+        "redis://127.0.0.1:6379/1",
+        "https://bot.example.org",
+        "abc_DEF-123",
+        "fr",
+        "Africa/Nairobi",
+    )
 
 
 def test_cli_reports_configuration_error_and_exits_2(monkeypatch, capsys):
@@ -72,5 +83,6 @@ def test_cli_reports_configuration_error_and_exits_2(monkeypatch, capsys):
     assert cli.main(["db", "upgrade"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("configuration error: DATABASE_URL: expected sqlite:///path.db or "
-                   "postgresql+psycopg://user:pass@host/db\n")
+    assert err == (
+        "configuration error: DATABASE_URL: expected sqlite:///path.db or postgresql+psycopg://user:pass@host/db\n"
+    )

@@ -1,6 +1,7 @@
 """The README's first promise: `nmirf demo` (what deploy/demo.sh runs) brings up the product on
 SQLite with no Redis, and a newcomer answers a weekly prompt through the simulator and sees the
 update stored."""
+
 from __future__ import annotations
 
 import os
@@ -20,17 +21,31 @@ def free_port() -> int:
 
 
 def nmirf(*args, env, **kw):
-    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_demo_chat_records_an_update(tmp_path):
     """Answering the demo prompt in the terminal chat stores progress visible in `nmirf progress list`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "TELEGRAM_"))}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path}/demo.db", PYTHONPATH=str(ROOT), SWEEP_INTERVAL_SECONDS="1")
-    proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "demo", "--port", str(free_port())], cwd=ROOT,
-                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "demo", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
 
@@ -48,7 +63,7 @@ def test_demo_chat_records_an_update(tmp_path):
     try:
         expect("Week of")
         expect("Reply e.g. 1D 2P")
-        expect("Meeting 1: Rights of the child cluster review")   # the demo's invitation
+        expect("Meeting 1: Rights of the child cluster review")  # the demo's invitation
         proc.stdin.write("hello\n")
         proc.stdin.flush()
         expect("Sorry, I did not understand")
@@ -57,7 +72,7 @@ def test_demo_chat_records_an_update(tmp_path):
         assert "1 in progress; 2 done" in expect("Thank you. Recorded for")
         proc.stdin.write("yes\n")
         proc.stdin.flush()
-        expect("Did you mean meeting 1? If so, reply YES 1.")    # the note step could take "yes"
+        expect("Did you mean meeting 1? If so, reply YES 1.")  # the note step could take "yes"
         proc.stdin.write("yes 1\n")
         proc.stdin.flush()
         expect("Thank you: you will attend meeting 1,")

@@ -7,6 +7,7 @@ sent to both. Each conversation (a `FLOWS` function, written like a transcript) 
 each reply differs from the twin's and holds none of a few English-only words (action titles
 aside). Replies are not compared with literal texts: what is stored is the check, and the
 literal transcripts live in tests/conversations."""
+
 from __future__ import annotations
 
 import csv
@@ -37,43 +38,179 @@ from tests.conftest import running_context, settings_for
 
 ME, SUBSTITUTE, TWIN = "+254700000101", "+254700000102", "+254700000103"
 LANGUAGES = ("en", "fr", "es", "pt", "ar")
-ENGLISH_ONLY = ("please", "reply", "thank", "thanks", "week", "weekly", "update", "sorry", "send", "recorded",
-                "nothing", "waiting", "still", "undone", "welcome", "your", "you", "the", "done", "progress",
-                "blocked", "started")
+ENGLISH_ONLY = (
+    "please",
+    "reply",
+    "thank",
+    "thanks",
+    "week",
+    "weekly",
+    "update",
+    "sorry",
+    "send",
+    "recorded",
+    "nothing",
+    "waiting",
+    "still",
+    "undone",
+    "welcome",
+    "your",
+    "you",
+    "the",
+    "done",
+    "progress",
+    "blocked",
+    "started",
+)
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 # What a person writes, in their own words. "ar" mixes Arabic-Indic and Latin digits on purpose.
 SAY = {
-    "en": dict(name="Amina Yusuf", tz="Africa/Nairobi", titles=("Draft the child protection bill", "Train police officers"),
-               indicator="Officers trained", both="1 done 2 in progress 40", one="1 done", two="2 blocked",
-               twice="1 done 1 blocked", note="waiting for the budget", undo="undo", other="2 terminé",
-               hello="good morning", help="help", status="status", stop="stop", start="start", lang="lang fr",
-               report="report", place="Kondele ward", what="Training held with the elders", reached="45",
-               away="away", friday="away until Friday", back="back", yes="yes", no="no", sub="sub"),
-    "fr": dict(name="Claire Dupont", tz="Europe/Paris", titles=("Rédiger le projet de loi", "Former les policiers"),
-               indicator="Policiers formés", both="1 terminé 2 en cours 40", one="1 terminé", two="2 bloqué",
-               twice="1 terminé 1 bloqué", note="en attente du budget", undo="annuler", other="2 done",
-               hello="bonjour", help="aide", status="statut", stop="arrêter", start="reprendre", lang="langue es",
-               report="rapport", place="Quartier Saint-Michel", what="Formation avec les anciens", reached="45",
-               away="absent", friday="absent jusqu'à vendredi", back="retour", yes="oui", no="non", sub="suppléant"),
-    "es": dict(name="Lucía Gómez", tz="America/Bogota", titles=("Redactar el proyecto de ley", "Formar a los policías"),
-               indicator="Policías formados", both="1 hecho 2 en curso 40", one="1 hecho", two="2 bloqueado",
-               twice="1 hecho 1 bloqueado", note="esperando el presupuesto", undo="deshacer", other="2 done",
-               hello="buenos días", help="ayuda", status="estado", stop="baja", start="alta", lang="idioma pt",
-               report="informe", place="Barrio San Javier", what="Taller con los líderes", reached="45",
-               away="ausente", friday="ausente hasta el viernes", back="he vuelto", yes="sí", no="no", sub="suplente"),
-    "pt": dict(name="João Silva", tz="America/Sao_Paulo", titles=("Redigir o projeto de lei", "Formar os polícias"),
-               indicator="Polícias formados", both="1 feito 2 em andamento 40", one="1 feito", two="2 bloqueado",
-               twice="1 feito 1 bloqueado", note="à espera do orçamento", undo="desfazer", other="2 done",
-               hello="bom dia", help="ajuda", status="situação", stop="parar", start="reativar", lang="língua ar",
-               report="relatório", place="Bairro da Liberdade", what="Oficina com os anciãos", reached="45",
-               away="ausente", friday="ausente até sexta-feira", back="voltei", yes="sim", no="não", sub="suplente"),
-    "ar": dict(name="ليلى حداد", tz="Asia/Amman", titles=("صياغة مشروع القانون", "تدريب أفراد الشرطة"),
-               indicator="عدد المتدربين", both="١ تم ٢ جاري ٤٠", one="1 تم", two="٢ متوقف",
-               twice="١ تم ١ متوقف", note="في انتظار الميزانية", undo="تراجع", other="2 done",
-               hello="صباح الخير", help="مساعدة", status="الحالة", stop="إيقاف", start="تفعيل", lang="اللغة fr",
-               report="تقرير", place="حي الهاشمي", what="ورشة مع وجهاء الحي", reached="٤٥",
-               away="غائب", friday="غائب حتى الجمعة", back="عدت", yes="نعم", no="لا", sub="بديل"),
+    "en": dict(
+        name="Amina Yusuf",
+        tz="Africa/Nairobi",
+        titles=("Draft the child protection bill", "Train police officers"),
+        indicator="Officers trained",
+        both="1 done 2 in progress 40",
+        one="1 done",
+        two="2 blocked",
+        twice="1 done 1 blocked",
+        note="waiting for the budget",
+        undo="undo",
+        other="2 terminé",
+        hello="good morning",
+        help="help",
+        status="status",
+        stop="stop",
+        start="start",
+        lang="lang fr",
+        report="report",
+        place="Kondele ward",
+        what="Training held with the elders",
+        reached="45",
+        away="away",
+        friday="away until Friday",
+        back="back",
+        yes="yes",
+        no="no",
+        sub="sub",
+    ),
+    "fr": dict(
+        name="Claire Dupont",
+        tz="Europe/Paris",
+        titles=("Rédiger le projet de loi", "Former les policiers"),
+        indicator="Policiers formés",
+        both="1 terminé 2 en cours 40",
+        one="1 terminé",
+        two="2 bloqué",
+        twice="1 terminé 1 bloqué",
+        note="en attente du budget",
+        undo="annuler",
+        other="2 done",
+        hello="bonjour",
+        help="aide",
+        status="statut",
+        stop="arrêter",
+        start="reprendre",
+        lang="langue es",
+        report="rapport",
+        place="Quartier Saint-Michel",
+        what="Formation avec les anciens",
+        reached="45",
+        away="absent",
+        friday="absent jusqu'à vendredi",
+        back="retour",
+        yes="oui",
+        no="non",
+        sub="suppléant",
+    ),
+    "es": dict(
+        name="Lucía Gómez",
+        tz="America/Bogota",
+        titles=("Redactar el proyecto de ley", "Formar a los policías"),
+        indicator="Policías formados",
+        both="1 hecho 2 en curso 40",
+        one="1 hecho",
+        two="2 bloqueado",
+        twice="1 hecho 1 bloqueado",
+        note="esperando el presupuesto",
+        undo="deshacer",
+        other="2 done",
+        hello="buenos días",
+        help="ayuda",
+        status="estado",
+        stop="baja",
+        start="alta",
+        lang="idioma pt",
+        report="informe",
+        place="Barrio San Javier",
+        what="Taller con los líderes",
+        reached="45",
+        away="ausente",
+        friday="ausente hasta el viernes",
+        back="he vuelto",
+        yes="sí",
+        no="no",
+        sub="suplente",
+    ),
+    "pt": dict(
+        name="João Silva",
+        tz="America/Sao_Paulo",
+        titles=("Redigir o projeto de lei", "Formar os polícias"),
+        indicator="Polícias formados",
+        both="1 feito 2 em andamento 40",
+        one="1 feito",
+        two="2 bloqueado",
+        twice="1 feito 1 bloqueado",
+        note="à espera do orçamento",
+        undo="desfazer",
+        other="2 done",
+        hello="bom dia",
+        help="ajuda",
+        status="situação",
+        stop="parar",
+        start="reativar",
+        lang="língua ar",
+        report="relatório",
+        place="Bairro da Liberdade",
+        what="Oficina com os anciãos",
+        reached="45",
+        away="ausente",
+        friday="ausente até sexta-feira",
+        back="voltei",
+        yes="sim",
+        no="não",
+        sub="suplente",
+    ),
+    "ar": dict(
+        name="ليلى حداد",
+        tz="Asia/Amman",
+        titles=("صياغة مشروع القانون", "تدريب أفراد الشرطة"),
+        indicator="عدد المتدربين",
+        both="١ تم ٢ جاري ٤٠",
+        one="1 تم",
+        two="٢ متوقف",
+        twice="١ تم ١ متوقف",
+        note="في انتظار الميزانية",
+        undo="تراجع",
+        other="2 done",
+        hello="صباح الخير",
+        help="مساعدة",
+        status="الحالة",
+        stop="إيقاف",
+        start="تفعيل",
+        lang="اللغة fr",
+        report="تقرير",
+        place="حي الهاشمي",
+        what="ورشة مع وجهاء الحي",
+        reached="٤٥",
+        away="غائب",
+        friday="غائب حتى الجمعة",
+        back="عدت",
+        yes="نعم",
+        no="لا",
+        sub="بديل",
+    ),
 }
 
 
@@ -90,14 +227,24 @@ def import_people(ctx, tmp_path, lang):
     from backend.imports.roster import import_roster
 
     s = SAY[lang]
-    roster = write_csv(tmp_path / "roster.csv", ["institution", "institution_name", "level", "name", "phone",
-                                                 "channels", "language", "timezone", "rank"], [
-        ["INS", "Ministère", "national", s["name"], ME, "simulator", lang, s["tz"], 1],
-        ["INS", "Ministère", "national", "Sam Substitute", SUBSTITUTE, "simulator", lang, s["tz"], 2],
-        ["TWN", "Twin ministry", "national", s["name"] + " Twin", TWIN, "simulator", "en", s["tz"], 1]])
-    actions = write_csv(tmp_path / "actions.csv", ["code", "institution", "title", "indicator"], [
-        [f"{inst}-{n}", inst, s["titles"][n - 1], s["indicator"] if n == 2 else ""]
-        for inst in ("INS", "TWN") for n in (1, 2)])
+    roster = write_csv(
+        tmp_path / "roster.csv",
+        ["institution", "institution_name", "level", "name", "phone", "channels", "language", "timezone", "rank"],
+        [
+            ["INS", "Ministère", "national", s["name"], ME, "simulator", lang, s["tz"], 1],
+            ["INS", "Ministère", "national", "Sam Substitute", SUBSTITUTE, "simulator", lang, s["tz"], 2],
+            ["TWN", "Twin ministry", "national", s["name"] + " Twin", TWIN, "simulator", "en", s["tz"], 1],
+        ],
+    )
+    actions = write_csv(
+        tmp_path / "actions.csv",
+        ["code", "institution", "title", "indicator"],
+        [
+            [f"{inst}-{n}", inst, s["titles"][n - 1], s["indicator"] if n == 2 else ""]
+            for inst in ("INS", "TWN")
+            for n in (1, 2)
+        ],
+    )
     with ctx.db.transaction() as session:
         import_roster(session, roster)
         import_actions(session, actions)
@@ -113,19 +260,31 @@ class Phone:
     def say(self, text: str) -> str:
         self.sent += 1
         pid = f"{self.phone}-{self.sent}"
-        assert self.client.post("/webhooks/simulator", json={"from": self.phone, "text": text, "id": pid}).status_code == 200
+        assert (
+            self.client.post("/webhooks/simulator", json={"from": self.phone, "text": text, "id": pid}).status_code
+            == 200
+        )
 
         def settled():
             with self.ctx.db.transaction() as s:
                 row = s.scalar(select(InboxMessage).where(InboxMessage.provider_id == pid))
-                return row is not None and row.status == "done" and not s.scalar(
-                    select(func.count()).select_from(OutboxMessage).where(
-                        OutboxMessage.in_reply_to == row.id, OutboxMessage.status.not_in(("sent", "failed"))))
+                return (
+                    row is not None
+                    and row.status == "done"
+                    and not s.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.in_reply_to == row.id, OutboxMessage.status.not_in(("sent", "failed")))
+                    )
+                )
+
         wait_until(settled, message=f"the answer to {text!r}")
         return self.received()
 
     def received(self) -> str:
-        messages = self.client.get("/simulator/messages", params={"phone": self.phone, "after": self.last}).json()["messages"]
+        messages = self.client.get("/simulator/messages", params={"phone": self.phone, "after": self.last}).json()[
+            "messages"
+        ]
         self.last = messages[-1]["id"] if messages else self.last
         return "\n".join(m["text"] for m in messages)
 
@@ -176,7 +335,9 @@ def shown(title: str) -> str:
 
 def _unsent(ctx) -> int:
     with ctx.db.transaction() as s:
-        return s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.not_in(("sent", "failed"))))
+        return s.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.not_in(("sent", "failed")))
+        )
 
 
 def quiet_settings(sqlite_url):
@@ -195,10 +356,13 @@ def chat(request, sqlite_url, tmp_path):
 def updates(chat, code_prefix="INS"):
     """(action code, status, note, indicator value, level) of the person's stored updates, oldest first."""
     with chat.ctx.db.transaction() as s:
-        rows = s.scalars(select(ProgressUpdate).join(Action).where(Action.code.startswith(code_prefix))
-                         .order_by(ProgressUpdate.id)).all()
-        return [(u.action.code, u.status, u.note, None if u.indicator_value is None else int(u.indicator_value), u.level)
-                for u in rows]
+        rows = s.scalars(
+            select(ProgressUpdate).join(Action).where(Action.code.startswith(code_prefix)).order_by(ProgressUpdate.id)
+        ).all()
+        return [
+            (u.action.code, u.status, u.note, None if u.indicator_value is None else int(u.indicator_value), u.level)
+            for u in rows
+        ]
 
 
 def action_status(chat, code: str) -> str:
@@ -222,15 +386,20 @@ def weekly_update_undo_and_note(chat):
     s = SAY[chat.lang]
     assert shown(chat.titles[0]) in chat.prompt()
     chat.say(s["both"])
-    assert updates(chat) == [("INS-1", "completed", None, None, "national"), ("INS-2", "in_progress", None, 40, "national")]
+    assert updates(chat) == [
+        ("INS-1", "completed", None, None, "national"),
+        ("INS-2", "in_progress", None, 40, "national"),
+    ]
     chat.say(s["undo"])
     assert updates(chat) == []
     assert (action_status(chat, "INS-1"), action_status(chat, "INS-2")) == ("not_started", "not_started")
     assert shown(chat.titles[1]) in chat.say(s["one"])  # asks next for action 2, by its title
     chat.say(s["two"])
     chat.say(s["note"])
-    assert updates(chat) == [("INS-1", "completed", s["note"], None, "national"),
-                             ("INS-2", "blocked", s["note"], None, "national")]
+    assert updates(chat) == [
+        ("INS-1", "completed", s["note"], None, "national"),
+        ("INS-2", "blocked", s["note"], None, "national"),
+    ]
     assert (action_status(chat, "INS-1"), action_status(chat, "INS-2")) == ("completed", "blocked")
 
 
@@ -282,7 +451,12 @@ def community_report(chat):
     with chat.ctx.db.transaction() as session:
         u = session.scalar(select(ProgressUpdate).join(Action).where(Action.code == "INS-2"))
         assert (u.level, u.locality, u.people_reached, u.note, u.status) == (
-            "community", s["place"], 45, s["what"], "in_progress")
+            "community",
+            s["place"],
+            45,
+            s["what"],
+            "in_progress",
+        )
 
 
 def away_and_back(chat):
@@ -350,8 +524,10 @@ def meeting_attendance(chat):
     digits in Arabic) are recorded; SUB invites the substitute in the person's place."""
     s = SAY[chat.lang]
     starts = (datetime.now(UTC) + timedelta(days=8)).strftime("%Y-%m-%d 10:00")
-    first, second = (create_and_invite(chat.ctx, title=title, starts=starts, place="Room 4", invite="INS,TWN")["meeting"]
-                     for title in ("Cluster review", "Treaty body follow-up"))
+    first, second = (
+        create_and_invite(chat.ctx, title=title, starts=starts, place="Room 4", invite="INS,TWN")["meeting"]
+        for title in ("Cluster review", "Treaty body follow-up")
+    )
     wait_until(lambda: _unsent(chat.ctx) == 0, message="the invitations")
     received = chat.me.received()
     chat.heard.append((received, chat.twin.received(), chat.lang))
@@ -360,22 +536,30 @@ def meeting_attendance(chat):
     def number(n: int) -> str:
         return str(n).translate(ARABIC_DIGITS) if chat.lang == "ar" else str(n)
 
-    assert re.search(rf"\b{second}\b", chat.say(s["yes"]))   # which one? the open meetings are listed
+    assert re.search(rf"\b{second}\b", chat.say(s["yes"]))  # which one? the open meetings are listed
     assert set(invitations(chat).values()) == {"pending"}
     chat.say(f"{s['yes']} {number(second)}")
     chat.say(f"{number(first)} {s['no']}")
     chat.say(f"{s['sub']} {first}")
     answers = invitations(chat)
     assert (answers[(ME, first)], answers[(ME, second)], answers[(SUBSTITUTE, first)]) == (
-        "delegated", "confirmed", "pending")
+        "delegated",
+        "confirmed",
+        "pending",
+    )
     handed = Phone(chat.ctx, chat.me.client, SUBSTITUTE).received()
     assert re.search(rf"\b{first}\b", handed) and s["name"] in handed
     chat.heard.append((handed, None, chat.lang))
 
 
-FLOWS = {"weekly": weekly_update_undo_and_note, "unhappy": unhappy_paths, "report": community_report,
-         "away": away_and_back, "commands": commands_help_status_stop_start_and_lang,
-         "attendance": meeting_attendance}
+FLOWS = {
+    "weekly": weekly_update_undo_and_note,
+    "unhappy": unhappy_paths,
+    "report": community_report,
+    "away": away_and_back,
+    "commands": commands_help_status_stop_start_and_lang,
+    "attendance": meeting_attendance,
+}
 
 
 @pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES], indirect=["chat"])
@@ -384,8 +568,11 @@ def test_flow(flow, chat):
     FLOWS[flow](chat)
 
 
-@pytest.mark.parametrize("flow, chat", [(flow, lang) for flow in FLOWS for lang in LANGUAGES
-                                        if lang != "en" or flow == "commands"], indirect=["chat"])
+@pytest.mark.parametrize(
+    "flow, chat",
+    [(flow, lang) for flow in FLOWS for lang in LANGUAGES if lang != "en" or flow == "commands"],
+    indirect=["chat"],
+)
 def test_no_english_reply(flow, chat):
     """The same conversations: no reply in another language than English is English."""
     FLOWS[flow](chat)

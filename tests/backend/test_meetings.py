@@ -1,6 +1,7 @@
 """Meetings end to end: the secretariat creates one from the CLI, invitations reach the focal
 points through the simulator channel, their answers (and hand-overs to substitutes) are stored,
 and a waiting conversation that expires is closed with a note by the sweep."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -48,21 +49,28 @@ class Phones:
         """Send, and the bot's answer (the next message this phone receives)."""
         before = len(self.inbox(phone))
         self.sent += 1
-        assert self.client.post("/webhooks/simulator",
-                                json={"from": phone, "text": text, "id": f"m{self.sent}"}).status_code == 200
+        assert (
+            self.client.post(
+                "/webhooks/simulator", json={"from": phone, "text": text, "id": f"m{self.sent}"}
+            ).status_code
+            == 200
+        )
         return self.wait(phone, before + 1)[before]
 
 
 def statuses(ctx, meeting_id: int) -> dict[str, str]:
     with ctx.db.transaction() as s:
-        return {i.person.name: i.status for i in s.scalars(select(Invitation).where(Invitation.meeting_id == meeting_id))}
+        return {
+            i.person.name: i.status for i in s.scalars(select(Invitation).where(Invitation.meeting_id == meeting_id))
+        }
 
 
 def test_invitations_answers_and_a_hand_over_to_the_substitute(product):
     """MOJ and MOH leads are invited; Amina sends her substitute, who confirms; Grace declines."""
     ctx, phones = product
-    report = create_and_invite(ctx, title="Disability rights cluster review", starts=SOON,
-                               place="Sheria House, room 4", invite="MOJ,MOH")
+    report = create_and_invite(
+        ctx, title="Disability rights cluster review", starts=SOON, place="Sheria House, room 4", invite="MOJ,MOH"
+    )
     meeting = report["meeting"]
     invitation = phones.wait(AMINA, 1)[0]
     assert invitation.startswith(f"Meeting {meeting}: Disability rights cluster review, ")
@@ -74,13 +82,23 @@ def test_invitations_answers_and_a_hand_over_to_the_substitute(product):
     assert "Amina Yusuf asks you to go instead" in handed and f"YES {meeting}" in handed
     assert phones.say(PETER, "yes").startswith(f"Thank you: you will attend meeting {meeting},")
     assert phones.say(GRACE, f"NO {meeting}").startswith(f"Noted: you will not attend meeting {meeting}.")
-    assert statuses(ctx, meeting) == {"Amina Yusuf": "delegated", "Peter Otieno": "confirmed",
-                                      "Grace Wanjiru": "declined"}
+    assert statuses(ctx, meeting) == {
+        "Amina Yusuf": "delegated",
+        "Peter Otieno": "confirmed",
+        "Grace Wanjiru": "declined",
+    }
     # Inviting again sends nothing twice.
     with ctx.db.transaction() as s:
         from backend.meetings import service
-        again = service.invite(s, meeting=s.get(Meeting, meeting), institutions=[], now=datetime.now(UTC),
-                               settings=ctx.settings, configured=ctx.configured)
+
+        again = service.invite(
+            s,
+            meeting=s.get(Meeting, meeting),
+            institutions=[],
+            now=datetime.now(UTC),
+            settings=ctx.settings,
+            configured=ctx.configured,
+        )
         assert again == {"queued": [], "skipped": []}
     assert phones.say(AMINA, f"YES {meeting}").startswith(f"You have no open invitation to meeting {meeting}.")
 
@@ -101,17 +119,20 @@ def test_two_open_invitations_are_told_apart_by_number(product):
     assert phones.say(AMINA, "yes").startswith("You have 2 open invitations.")
     assert statuses(ctx, first) == statuses(ctx, second) == {"Amina Yusuf": "pending"}
     phones.say(AMINA, f"{second} yes")
-    phones.say(AMINA, "no")          # the only one still unanswered
+    phones.say(AMINA, "no")  # the only one still unanswered
     assert statuses(ctx, first) == {"Amina Yusuf": "declined"}
     assert statuses(ctx, second) == {"Amina Yusuf": "confirmed"}
 
 
-@pytest.mark.parametrize("changes,problem", [
-    (dict(invite="MOJ,XYZ"), "--invite: no institution XYZ"),
-    (dict(starts="2001-01-01 10:00"), "meeting not created: the meeting starts in the past"),
-    (dict(starts="next tuesday"), 'not a date and time; write it as 2026-12-03 10:00'),
-    (dict(title="  "), "a meeting needs a title and a place"),
-])
+@pytest.mark.parametrize(
+    "changes,problem",
+    [
+        (dict(invite="MOJ,XYZ"), "--invite: no institution XYZ"),
+        (dict(starts="2001-01-01 10:00"), "meeting not created: the meeting starts in the past"),
+        (dict(starts="next tuesday"), "not a date and time; write it as 2026-12-03 10:00"),
+        (dict(title="  "), "a meeting needs a title and a place"),
+    ],
+)
 def test_a_meeting_given_wrongly_is_refused_with_the_reason_and_nothing_is_written(product, changes, problem):
     ctx, phones = product
     values = dict(title="Review", starts=SOON, place="Room 1", invite="MOJ") | changes
@@ -145,10 +166,10 @@ def test_a_waiting_update_expires_with_a_note_once(product):
     phones.wait(AMINA, 1)
     phones.wait(GRACE, 1)
     phones.say(GRACE, "1D")
-    phones.say(GRACE, "SKIP")                      # Grace finished: nothing waits for her
+    phones.say(GRACE, "SKIP")  # Grace finished: nothing waits for her
     age_conversations(ctx, timedelta(hours=ctx.settings.session_timeout_hours, minutes=1))
     now = datetime.now(UTC)
-    assert sweep(ctx, now)["expired"] == 4         # Amina and the three other leads prompted
+    assert sweep(ctx, now)["expired"] == 4  # Amina and the three other leads prompted
     note = phones.wait(AMINA, 2)[1]
     assert note.startswith("Your update for ") and "has closed; what you sent is saved." in note
     with ctx.db.transaction() as s:
@@ -171,9 +192,14 @@ def test_a_focal_point_who_cannot_be_reached_is_reported_and_invited_once_reacha
     phones.say(GRACE, "START")
     with ctx.db.transaction() as s:
         from backend.roster.models import Institution
-        again = service.invite(s, meeting=s.get(Meeting, report["meeting"]),
-                               institutions=list(s.scalars(select(Institution).where(Institution.short_name.in_(
-                                   ["MOJ", "MOH"])))), now=datetime.now(UTC), settings=ctx.settings,
-                               configured=ctx.configured)
+
+        again = service.invite(
+            s,
+            meeting=s.get(Meeting, report["meeting"]),
+            institutions=list(s.scalars(select(Institution).where(Institution.short_name.in_(["MOJ", "MOH"])))),
+            now=datetime.now(UTC),
+            settings=ctx.settings,
+            configured=ctx.configured,
+        )
         assert [row.address for row in again["queued"]] == [GRACE]
         assert [name for name, _why in again["skipped"]] == ["MOJ"]

@@ -1,5 +1,6 @@
 """Send pacing: the GCRA arithmetic on both pacers (with a fixed `now`), then real sending from
 two processes x two threads through Redis, counted in sliding one-second windows."""
+
 from __future__ import annotations
 
 import json
@@ -177,9 +178,17 @@ def assert_paced(sent: list[float], total: int) -> None:
 def run_children(redis_url: str) -> list[float]:
     start_at = time.time() + 2.0  # let both interpreters import before anyone sends
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, redis_url, repr(start_at), str(TOTAL // 4)],
-                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, redis_url, repr(start_at), str(TOTAL // 4)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     sent = []
     for child in children:
         out, err = child.communicate(timeout=60)

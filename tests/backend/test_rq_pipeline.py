@@ -1,5 +1,6 @@
 """The pipeline on a real Redis with real RQ workers (`nmirf worker` processes): jobs carry ids,
 two workers share the work, and losing Redis or a worker loses nothing and sends nothing twice."""
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,9 @@ def start_worker(env: dict, *args: str) -> subprocess.Popen:
     """A real worker process. Its log goes to a file, never to a pipe nobody reads (a full pipe
     would block the worker)."""
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "worker", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
     proc.log = log
     return proc
 
@@ -55,9 +57,16 @@ def product(database_url, redis_url, fake_telegram, tmp_path):
     overrides = dict(redis_url=redis_url, telegram_api_base_url=fake_telegram.base_url, send_lease_seconds=1.0)
     settings = settings_for(database_url, **overrides)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "TELEGRAM_", "REDIS_"))}
-    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, TELEGRAM_BOT_TOKEN=TOKEN,
-               TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE_URL=fake_telegram.base_url,
-               SEND_LEASE_SECONDS="1", STALE_AFTER_SECONDS="0", PYTHONPATH=str(ROOT))
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake_telegram.base_url,
+        SEND_LEASE_SECONDS="1",
+        STALE_AFTER_SECONDS="0",
+        PYTHONPATH=str(ROOT),
+    )
     with running_context(settings, dispatcher=RQDispatcher(redis_url)) as ctx:
         with ctx.db.transaction() as s:
             import_roster(s, telegram_roster(tmp_path))
@@ -76,8 +85,11 @@ def test_two_workers_carry_prompt_reply_and_confirmation(product):
         fake.wait_for_sent(1, timeout=20)
         for n in range(3):  # the same reply delivered three times by an eager provider
             post_telegram(client, text_update(910001, "1D 2P"))
-        wait_until(lambda: count(ctx, ProgressUpdate) == 2 and outbox_status(ctx) == [("sent", 1)] * 2,
-                   timeout=20, message="reply handled and confirmed")
+        wait_until(
+            lambda: count(ctx, ProgressUpdate) == 2 and outbox_status(ctx) == [("sent", 1)] * 2,
+            timeout=20,
+            message="reply handled and confirmed",
+        )
         assert "Recorded for" in fake.wait_for_sent(2)[1]["text"]
         assert count(ctx, InboxMessage) == 1
     finally:
@@ -89,7 +101,7 @@ def test_two_workers_carry_prompt_reply_and_confirmation(product):
 def test_redis_lost_before_processing_loses_nothing(product):
     """Jobs wiped from Redis (restart without persistence) are found again by the sweep."""
     ctx, client, fake, env = product
-    send_weekly_now(ctx)                      # enqueued, but no worker runs yet
+    send_weekly_now(ctx)  # enqueued, but no worker runs yet
     post_telegram(client, text_update(910010, "1B no budget"))
     Redis.from_url(ctx.settings.redis_url).flushall()
     # one reply to handle; five weekly prompts (Amina on Telegram, four on the simulator) to send
@@ -110,7 +122,7 @@ def test_worker_gone_between_commit_and_send(product):
     inbound_only = start_worker(env, "--burst", "--queues", "inbound")
     assert inbound_only.wait(60) == 0, log_of(inbound_only)
     assert outbox_status(ctx) == [("queued", 0)] and fake.sent == []
-    Redis.from_url(ctx.settings.redis_url).flushall()   # the send job is lost with the worker
+    Redis.from_url(ctx.settings.redis_url).flushall()  # the send job is lost with the worker
     sweep(ctx, datetime.now(UTC))
     worker = start_worker(env, "--burst")
     assert worker.wait(60) == 0
@@ -126,7 +138,7 @@ def test_worker_killed_during_a_send_is_retried_once_the_lease_ends(product):
     post_telegram(client, text_update(910030, "help"))
     fake.wait_held(1, timeout=20)
     stop(worker, signal.SIGKILL)
-    fake.release_sends(deliver=False)      # the provider never delivered the interrupted call
+    fake.release_sends(deliver=False)  # the provider never delivered the interrupted call
     assert [s for s, _ in outbox_status(ctx)] == ["sending"]
     wait_until(lambda: sweep(ctx, datetime.now(UTC))["outbound"] == 1, timeout=10, message="lease end")
     worker = start_worker(env, "--burst")

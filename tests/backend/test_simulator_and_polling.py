@@ -1,4 +1,5 @@
 """The simulator channel's webhook, and Telegram polling mode (no public URL) feeding the same inbox."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,9 @@ def product(sqlite_url, fake_telegram):
             yield ctx, client, fake_telegram
 
 
-@pytest.mark.parametrize("body", [b"nope", b"{}", b'{"from": "", "text": "x"}', b'{"from": "+254700000001", "text": 5}'])
+@pytest.mark.parametrize(
+    "body", [b"nope", b"{}", b'{"from": "", "text": "x"}', b'{"from": "+254700000001", "text": 5}']
+)
 def test_simulator_rejects_malformed_posts(product, body):
     """A malformed simulator post gets 400 with the expected shape, and nothing is stored."""
     ctx, client, _fake = product
@@ -41,10 +44,16 @@ def test_simulator_round_trip_and_duplicate_id(product):
 
     send_weekly_now(ctx, "+254700000005")
     for _ in range(2):
-        r = client.post("/webhooks/simulator", json={"from": "+254700000005", "text": "1 blocked no trainers", "id": "m1"})
+        r = client.post(
+            "/webhooks/simulator", json={"from": "+254700000005", "text": "1 blocked no trainers", "id": "m1"}
+        )
         assert r.status_code == 200
-    wait_until(lambda: count(ctx, ProgressUpdate) == 1 and
-               len(client.get("/simulator/messages", params={"phone": "+254700000005"}).json()["messages"]) == 2)
+    wait_until(
+        lambda: (
+            count(ctx, ProgressUpdate) == 1
+            and len(client.get("/simulator/messages", params={"phone": "+254700000005"}).json()["messages"]) == 2
+        )
+    )
     messages = client.get("/simulator/messages", params={"phone": "+254700000005"}).json()["messages"]
     assert messages[0]["kind"] == "weekly_prompt" and "1 blocked" in messages[1]["text"]
     assert count(ctx, InboxMessage) == 1
@@ -107,8 +116,9 @@ def test_away_hands_the_weekly_prompt_to_the_substitute_until_back(product):
 
     def prompted(now):
         with ctx.db.transaction() as s:
-            report = send_weekly(s, now=now, timeout=timedelta(hours=72), settings=ctx.settings,
-                                 configured=ctx.configured)
+            report = send_weekly(
+                s, now=now, timeout=timedelta(hours=72), settings=ctx.settings, configured=ctx.configured
+            )
             return {row.address: row.text for row in report["queued"]}
 
     say("AWAY 2099-01-01", 1)
@@ -135,5 +145,10 @@ def test_community_report_is_stored_as_a_community_level_update(product):
     with ctx.db.transaction() as s:
         update = s.scalar(select(ProgressUpdate))
         assert (update.level, update.locality, update.people_reached, update.status, update.action.code) == (
-            "community", "Kondele ward", 45, "in_progress", "KSM-1")
+            "community",
+            "Kondele ward",
+            45,
+            "in_progress",
+            "KSM-1",
+        )
         assert update.note == "Shelter site chosen with elders"

@@ -1,4 +1,5 @@
 """The store on SQLite and PostgreSQL: migrations, shipped SDG data, roster links."""
+
 from sqlalchemy import func, select, text
 
 from backend.catalog.models import SdgGoal, SdgTarget

@@ -1,6 +1,7 @@
 """A weekly progress update travelling end to end on Telegram: prompt out through the real
 python-telegram-bot to a fake Bot API server, reply in through the webhook, update in the store,
 confirmation out. Runs on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,7 @@ from tests.conftest import DEMO, running_context, settings_for
 
 @pytest.fixture
 def product(database_url, fake_telegram, tmp_path):
-    settings = settings_for(database_url, telegram_api_base_url=fake_telegram.base_url,
-                            sweep_interval_seconds=0.2)
+    settings = settings_for(database_url, telegram_api_base_url=fake_telegram.base_url, sweep_interval_seconds=0.2)
     with running_context(settings) as ctx:
         with ctx.db.transaction() as s:
             import_roster(s, telegram_roster(tmp_path))

@@ -1,6 +1,7 @@
 """SMS and WhatsApp end to end through the real twilio client against a fake Twilio API, with the
 delivery rules: channel order and failover, WhatsApp's window and templates, status callbacks,
 STOP/START, strangers, segments. (The same on real Redis with two workers: test_twilio_rq.py.)"""
+
 from __future__ import annotations
 
 from datetime import UTC
@@ -60,6 +61,7 @@ def settled(ctx, n: int | None = None):
     def done():
         all_rows = rows(ctx)
         return (n is None or len(all_rows) == n) and all(r.status not in ("queued", "sending") for r in all_rows)
+
     wait_until(done, timeout=20, message="every message sent or failed")
     return rows(ctx)
 
@@ -102,8 +104,9 @@ def test_no_template_falls_back_to_sms_and_says_why(tmp_path, database_url, fake
         ctx.dispatcher.start()
         load(ctx, tmp_path)
         report = send_weekly_now(ctx)
-        assert any(name == "Claire Dupont" and "no template for weekly_prompt in fr" in why
-                   for name, why in report["skipped"])
+        assert any(
+            name == "Claire Dupont" and "no template for weekly_prompt in fr" in why for name, why in report["skipped"]
+        )
         settled(ctx, 4)
         grace = rows(ctx, person_id=2)[0]
         assert grace.channel == "sms" and grace.status == "sent"
@@ -210,13 +213,17 @@ def test_a_stranger_gets_one_answer_a_day_and_no_data(product):
     settled(ctx, 1)
     assert [m["body"] for m in twilio.messages] == [
         "This number is not registered with the NMIRF focal point network. "
-        "Please ask your NMIRF secretariat to add you."]
+        "Please ask your NMIRF secretariat to add you."
+    ]
 
 
 def test_media_only_sms_gets_asked_for_text(product):
     """A photo by MMS or WhatsApp is answered with a request for text."""
     ctx, client, _telegram, twilio = product
-    pairs = [(k, v) for k, v in sms("SMm1", FATUMA, "") if k != "NumMedia"] + [("NumMedia", "1"), ("MediaUrl0", "https://x/y.jpg")]
+    pairs = [(k, v) for k, v in sms("SMm1", FATUMA, "") if k != "NumMedia"] + [
+        ("NumMedia", "1"),
+        ("MediaUrl0", "https://x/y.jpg"),
+    ]
     post_twilio(client, "/webhooks/twilio/sms", pairs)
     settled(ctx, 1)
     assert "reply with text" in twilio.messages[0]["body"]
@@ -230,8 +237,10 @@ def test_a_number_that_changes_owner_does_not_carry_the_old_conversation(product
     settled(ctx, 1)
     post_twilio(client, "/webhooks/twilio/sms", sms("SMo1", FATUMA, "1P"))
     settled(ctx, 2)
-    moved = ROSTER.replace(f"Fatuma Achieng,{FATUMA}", "Fatuma Achieng,+254700000066") + \
-        f"KSM,County Government of Kisumu,local,Kisumu,Omar Said,{FATUMA},,sms,en,Africa/Nairobi,2\n"
+    moved = (
+        ROSTER.replace(f"Fatuma Achieng,{FATUMA}", "Fatuma Achieng,+254700000066")
+        + f"KSM,County Government of Kisumu,local,Kisumu,Omar Said,{FATUMA},,sms,en,Africa/Nairobi,2\n"
+    )
     load(ctx, tmp_path, moved)
     post_twilio(client, "/webhooks/twilio/sms", sms("SMo2", FATUMA, "1D"))
     settled(ctx, 3)
@@ -250,8 +259,16 @@ def test_sms_text_is_folded_to_gsm7_and_segments_recorded(product):
     from backend.outbox import start as pipeline
 
     with ctx.db.transaction() as s:
-        row = pipeline.queue_outbound(s, key="t1", channel="sms", address=FATUMA, kind="reply", person_id=4,
-                                      text="It’s “done” — thanks", now=datetime.now(UTC))
+        row = pipeline.queue_outbound(
+            s,
+            key="t1",
+            channel="sms",
+            address=FATUMA,
+            kind="reply",
+            person_id=4,
+            text="It’s “done” — thanks",
+            now=datetime.now(UTC),
+        )
         row_id = row.id
     ctx.dispatcher.enqueue_send(row_id, 0)
     settled(ctx, 1)

@@ -1,6 +1,7 @@
 """Every channel on a real Redis with two real RQ workers (`nmirf worker` processes): prompts
 reach people on their first usable channel, a 429 storm is ridden out with nothing lost or sent
 twice, and the SMS rate limit holds across both workers."""
+
 from __future__ import annotations
 
 import json
@@ -25,27 +26,47 @@ from tests.conftest import ROOT, SECRET, TOKEN, running_context
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioAPI
 
 MANY = 24
-CROWD = "institution,institution_name,level,region,name,phone,telegram_user_id,channels,language,timezone,rank\n" + "".join(
-    f"MOJ,Ministry of Justice,national,,Person {n},+2547001{n:05d},,sms,en,UTC,{n + 1}\n" for n in range(MANY))
+CROWD = (
+    "institution,institution_name,level,region,name,phone,telegram_user_id,channels,language,timezone,rank\n"
+    + "".join(
+        f"MOJ,Ministry of Justice,national,,Person {n},+2547001{n:05d},,sms,en,UTC,{n + 1}\n" for n in range(MANY)
+    )
+)
 
 
 @pytest.fixture
 def world(database_url, redis_url, fake_telegram, tmp_path):
     with FakeTwilioAPI() as fake_twilio:
+
         def make(**overrides):
             settings = twilio_settings(database_url, fake_telegram, fake_twilio, redis_url=redis_url, **overrides)
-            env = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("DATABASE_", "TELEGRAM_", "REDIS_", "TWILIO_", "SMS_", "WHATSAPP_"))}
-            env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, TELEGRAM_BOT_TOKEN=TOKEN,
-                       TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE_URL=fake_telegram.base_url,
-                       TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                       TWILIO_API_BASE_URL=fake_twilio.base_url, TWILIO_SMS_FROM=settings.twilio_sms_from,
-                       TWILIO_WHATSAPP_FROM=settings.twilio_whatsapp_from,
-                       WHATSAPP_TEMPLATES=json.dumps(settings.whatsapp_templates),
-                       SMS_RATE=str(settings.sms_rate), WHATSAPP_RATE=str(settings.whatsapp_rate),
-                       TELEGRAM_CHAT_RATE=str(settings.telegram_chat_rate), PUBLIC_BASE_URL=settings.public_base_url,
-                       SEND_MAX_ATTEMPTS="8", STALE_AFTER_SECONDS="0", PYTHONPATH=str(ROOT))
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DATABASE_", "TELEGRAM_", "REDIS_", "TWILIO_", "SMS_", "WHATSAPP_"))
+            }
+            env.update(
+                DATABASE_URL=database_url,
+                REDIS_URL=redis_url,
+                TELEGRAM_BOT_TOKEN=TOKEN,
+                TELEGRAM_WEBHOOK_SECRET=SECRET,
+                TELEGRAM_API_BASE_URL=fake_telegram.base_url,
+                TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                TWILIO_API_BASE_URL=fake_twilio.base_url,
+                TWILIO_SMS_FROM=settings.twilio_sms_from,
+                TWILIO_WHATSAPP_FROM=settings.twilio_whatsapp_from,
+                WHATSAPP_TEMPLATES=json.dumps(settings.whatsapp_templates),
+                SMS_RATE=str(settings.sms_rate),
+                WHATSAPP_RATE=str(settings.whatsapp_rate),
+                TELEGRAM_CHAT_RATE=str(settings.telegram_chat_rate),
+                PUBLIC_BASE_URL=settings.public_base_url,
+                SEND_MAX_ATTEMPTS="8",
+                STALE_AFTER_SECONDS="0",
+                PYTHONPATH=str(ROOT),
+            )
             return settings, env
+
         yield make, fake_telegram, fake_twilio, tmp_path
 
 
@@ -61,8 +82,11 @@ def run(settings, env, tmp_path, roster=None, act=None):
         try:
             with TestClient(create_app(ctx, run_jobs=False)):
                 act(ctx)
-                wait_until(lambda: all(r.status not in ("queued", "sending") for r in rows(ctx)), timeout=60,
-                           message="everything sent")
+                wait_until(
+                    lambda: all(r.status not in ("queued", "sending") for r in rows(ctx)),
+                    timeout=60,
+                    message="everything sent",
+                )
                 return rows(ctx)
         finally:
             for w in workers:
@@ -76,8 +100,12 @@ def test_weekly_prompts_on_every_channel_with_two_workers(world):
     telegram.block_chat(AMINA_TG)
     result = run(settings, env, tmp_path, act=lambda ctx: send_weekly_now(ctx))
     assert {(r.address, r.channel, r.status) for r in result} == {
-        (AMINA, "sms", "sent"), (GRACE, "whatsapp", "sent"), (JOSEPH, "sms", "sent"), (FATUMA, "sms", "sent"),
-        (CLAIRE, "whatsapp", "sent")}
+        (AMINA, "sms", "sent"),
+        (GRACE, "whatsapp", "sent"),
+        (JOSEPH, "sms", "sent"),
+        (FATUMA, "sms", "sent"),
+        (CLAIRE, "whatsapp", "sent"),
+    }
     to = sorted(m["to"] for m in twilio.messages)
     assert to == sorted([AMINA, JOSEPH, FATUMA, f"whatsapp:{GRACE}", f"whatsapp:{CLAIRE}"])  # once each
     assert all(m["content_sid"] == "HXweekly_en" for m in twilio.messages if m["to"].startswith("whatsapp:"))
@@ -87,8 +115,12 @@ def queue_broadcast(ctx, kind="agenda", text="NMIRF meeting on 12 Dec at 10:00. 
     now = datetime.now(UTC)
     with ctx.db.transaction() as s:
         people = s.scalars(select(Person).where(Person.name.like("Person %")).order_by(Person.id)).all()
-        ids = [pipeline.queue_outbound(s, key=f"{kind}:{p.id}", channel="sms", address=p.phone, kind=kind,
-                                       person_id=p.id, text=text, now=now).id for p in people]
+        ids = [
+            pipeline.queue_outbound(
+                s, key=f"{kind}:{p.id}", channel="sms", address=p.phone, kind=kind, person_id=p.id, text=text, now=now
+            ).id
+            for p in people
+        ]
     assert len(ids) == MANY
     for outbox_id in ids:
         ctx.dispatcher.enqueue_send(outbox_id, 1, "sms")

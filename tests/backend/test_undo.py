@@ -1,5 +1,6 @@
 """UNDO through the product: the last answer's updates leave the store and the action gets back
 the status it had."""
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """A product with every channel: Telegram (fake Bot API), SMS and WhatsApp (fake Twilio API)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,13 @@ from tests.fakes.twilio_signing import SIGNATURE_HEADER, form_body, sign
 SMS_FROM = "+15005550006"
 WA_FROM = "+14155238886"
 BASE = "https://bot.example.org"
-AMINA, GRACE, JOSEPH, FATUMA, CLAIRE = "+254700000001", "+254722000003", "+254700000005", "+254700000006", "+254700000007"
+AMINA, GRACE, JOSEPH, FATUMA, CLAIRE = (
+    "+254700000001",
+    "+254722000003",
+    "+254700000005",
+    "+254700000006",
+    "+254700000007",
+)
 AMINA_TG = 777000111
 
 # Amina: Telegram then SMS. Grace: WhatsApp then SMS. Joseph: SMS. Fatuma: SMS. Claire: WhatsApp only (fr).
@@ -26,10 +33,19 @@ TUR,County Government of Turkana,local,Turkana,Claire Dupont,{CLAIRE},,whatsapp,
 
 
 def twilio_settings(database_url: str, telegram, twilio, **overrides):
-    values = dict(telegram_api_base_url=telegram.base_url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                  twilio_api_base_url=twilio.base_url, twilio_sms_from=SMS_FROM, twilio_whatsapp_from=WA_FROM,
-                  whatsapp_templates={"weekly_prompt": {"en": "HXweekly_en"}}, public_base_url=BASE,
-                  sms_rate=100.0, whatsapp_rate=100.0, telegram_chat_rate=100.0)
+    values = dict(
+        telegram_api_base_url=telegram.base_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_api_base_url=twilio.base_url,
+        twilio_sms_from=SMS_FROM,
+        twilio_whatsapp_from=WA_FROM,
+        whatsapp_templates={"weekly_prompt": {"en": "HXweekly_en"}},
+        public_base_url=BASE,
+        sms_rate=100.0,
+        whatsapp_rate=100.0,
+        telegram_chat_rate=100.0,
+    )
     values.update(overrides)
     return settings_for(database_url, **values)
 
@@ -53,11 +69,27 @@ def post_twilio(client, path: str, pairs: list[tuple[str, str]], signature: str 
 
 
 def sms(sid: str, sender: str, body: str) -> list[tuple[str, str]]:
-    return [("MessageSid", sid), ("SmsSid", sid), ("AccountSid", ACCOUNT_SID), ("From", sender), ("To", SMS_FROM),
-            ("Body", body), ("NumMedia", "0"), ("ApiVersion", "2010-04-01")]
+    return [
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", sender),
+        ("To", SMS_FROM),
+        ("Body", body),
+        ("NumMedia", "0"),
+        ("ApiVersion", "2010-04-01"),
+    ]
 
 
 def whatsapp(sid: str, sender: str, body: str) -> list[tuple[str, str]]:
-    return [("MessageSid", sid), ("AccountSid", ACCOUNT_SID), ("From", f"whatsapp:{sender}"),
-            ("To", f"whatsapp:{WA_FROM}"), ("Body", body), ("NumMedia", "0"), ("ProfileName", "P"),
-            ("WaId", sender[1:]), ("ApiVersion", "2010-04-01")]
+    return [
+        ("MessageSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", f"whatsapp:{sender}"),
+        ("To", f"whatsapp:{WA_FROM}"),
+        ("Body", body),
+        ("NumMedia", "0"),
+        ("ProfileName", "P"),
+        ("WaId", sender[1:]),
+        ("ApiVersion", "2010-04-01"),
+    ]

@@ -8,6 +8,7 @@ from bot.segments import SegmentCount, count_segments, fold_to_gsm, is_gsm7
 
 # --- GSM-7 boundaries -------------------------------------------------------
 
+
 def test_empty_is_one_gsm_segment():
     assert count_segments("") == SegmentCount("GSM-7", 0, 0, 1)
 
@@ -57,6 +58,7 @@ def test_french_accent_stays_gsm_without_folding():
 
 # --- UCS-2 boundaries -------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "n, segments",
     [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)],
@@ -91,6 +93,7 @@ def test_arabic_is_ucs2():
 
 
 # --- folding ----------------------------------------------------------------
+
 
 def test_portuguese_folds_with_accents():
     assert count_segments("ação").encoding == "UCS-2"
@@ -152,9 +155,7 @@ def test_unfoldable_characters_left_unchanged():
 
 
 def test_all_latin1_and_extended_a_letters_fold():
-    letters = [
-        chr(cp) for cp in range(0xC0, 0x180) if unicodedata.category(chr(cp)).startswith("L")
-    ]
+    letters = [chr(cp) for cp in range(0xC0, 0x180) if unicodedata.category(chr(cp)).startswith("L")]
     for ch in letters:
         assert is_gsm7(fold_to_gsm(ch, accents=True)), ch
 

@@ -1,5 +1,6 @@
 """bot/handlers/telegram.py on recorded Telegram payloads: every kind of update becomes one of our
 types, nothing raises, forged and malformed requests are refused."""
+
 import json
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """bot/handlers/twilio.py on recorded Twilio payloads, signed here with the library's validator:
 inbound SMS and WhatsApp, media, every delivery status, and forged or tampered requests."""
+
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -25,7 +26,12 @@ def form(name: str):
 def test_sms_becomes_inbound_text_from_an_e164_number():
     """An SMS arrives as text from the sender's E.164 number, keyed by MessageSid."""
     msg = twilio.parse_inbound(form("sms_text.txt"), Channel.SMS)
-    assert (msg.address.channel, msg.address.id, msg.kind, msg.text) == (Channel.SMS, "+254700000006", ContentKind.TEXT, "1D 2P")
+    assert (msg.address.channel, msg.address.id, msg.kind, msg.text) == (
+        Channel.SMS,
+        "+254700000006",
+        ContentKind.TEXT,
+        "1D 2P",
+    )
     assert msg.provider_id == dict(fields("sms_text.txt"))["MessageSid"]
 
 
@@ -38,12 +44,21 @@ def test_whatsapp_prefix_is_removed_and_profile_name_kept():
     """A WhatsApp sender is the same E.164 number as on SMS."""
     msg = twilio.parse_inbound(form("whatsapp_text.txt"), Channel.WHATSAPP)
     assert (msg.address.channel, msg.address.id, msg.sender_name, msg.text) == (
-        Channel.WHATSAPP, "+254700000007", "Claire", "1 done")
+        Channel.WHATSAPP,
+        "+254700000007",
+        "Claire",
+        "1 done",
+    )
 
 
-@pytest.mark.parametrize("name,channel", [("sms_media_only.txt", Channel.SMS),
-                                          ("whatsapp_media_only.txt", Channel.WHATSAPP),
-                                          ("whatsapp_location.txt", Channel.WHATSAPP)])
+@pytest.mark.parametrize(
+    "name,channel",
+    [
+        ("sms_media_only.txt", Channel.SMS),
+        ("whatsapp_media_only.txt", Channel.WHATSAPP),
+        ("whatsapp_location.txt", Channel.WHATSAPP),
+    ],
+)
 def test_media_and_locations_without_text_are_unsupported(name, channel):
     """A photo or a location alone gets the polite "please reply with text"."""
     assert twilio.parse_inbound(form(name), channel).kind is ContentKind.UNSUPPORTED
@@ -55,11 +70,19 @@ def test_a_whatsapp_sender_on_the_sms_route_is_refused():
         twilio.parse_inbound(form("whatsapp_text.txt"), Channel.SMS)
 
 
-@pytest.mark.parametrize("name,status", [
-    ("status_accepted.txt", DeliveryStatus.QUEUED), ("status_queued.txt", DeliveryStatus.QUEUED),
-    ("status_sent.txt", DeliveryStatus.SENT), ("status_delivered.txt", DeliveryStatus.DELIVERED),
-    ("status_read.txt", DeliveryStatus.READ), ("status_undelivered.txt", DeliveryStatus.UNDELIVERED),
-    ("status_failed.txt", DeliveryStatus.FAILED), ("status_whatsapp_failed_63016.txt", DeliveryStatus.FAILED)])
+@pytest.mark.parametrize(
+    "name,status",
+    [
+        ("status_accepted.txt", DeliveryStatus.QUEUED),
+        ("status_queued.txt", DeliveryStatus.QUEUED),
+        ("status_sent.txt", DeliveryStatus.SENT),
+        ("status_delivered.txt", DeliveryStatus.DELIVERED),
+        ("status_read.txt", DeliveryStatus.READ),
+        ("status_undelivered.txt", DeliveryStatus.UNDELIVERED),
+        ("status_failed.txt", DeliveryStatus.FAILED),
+        ("status_whatsapp_failed_63016.txt", DeliveryStatus.FAILED),
+    ],
+)
 def test_every_delivery_status_is_understood(name, status):
     """Each status Twilio reports maps to ours, with its error code."""
     update = twilio.parse_status(form(name))
@@ -136,4 +159,9 @@ def test_no_auth_token_refuses_everything():
 def test_error_codes_say_what_they_mean_for_the_address():
     """Opted out, bad number and closed WhatsApp window are told apart; others say nothing."""
     assert [twilio.error_kind(c) for c in ("21610", "21211", "21614", "63016", "30003")] == [
-        "opted_out", "bad_number", "bad_number", "window", None]
+        "opted_out",
+        "bad_number",
+        "bad_number",
+        "window",
+        None,
+    ]

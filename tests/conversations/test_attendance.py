@@ -1,5 +1,6 @@
 """Meeting attendance as the invitee meets it: YES / NO / SUB, in five languages, the meeting's
 number when two invitations are open, and the rules when a weekly update or a report is waiting."""
+
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,17 +12,29 @@ from conversations.views import ActionView, AttendanceAnswered, InvitationView, 
 from tests.conversations.transcript import Chat
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-REVIEW = InvitationView(12, "Disability rights cluster review", datetime(2026, 12, 3, 7, 0, tzinfo=UTC),
-                        "Sheria House, room 4", "pending", substitute="Peter Otieno")
-CHILDREN = InvitationView(14, "Children's rights cluster", datetime(2026, 12, 6, 7, 0, tzinfo=UTC),
-                          "Online", "pending")
+REVIEW = InvitationView(
+    12,
+    "Disability rights cluster review",
+    datetime(2026, 12, 3, 7, 0, tzinfo=UTC),
+    "Sheria House, room 4",
+    "pending",
+    substitute="Peter Otieno",
+)
+CHILDREN = InvitationView(14, "Children's rights cluster", datetime(2026, 12, 6, 7, 0, tzinfo=UTC), "Online", "pending")
 BILL = ActionView(1, "Draft the child protection bill", "in_progress")
 TRAIN = ActionView(2, "Train police officers on GBV", "not_started")
 
 
 def person(language="en", invitations=(REVIEW,), actions=(BILL, TRAIN)):
-    return PersonView(id=1, name="Amina Yusuf", language=language, timezone="Africa/Nairobi", institution="MOJ",
-                      actions=actions, invitations=invitations)
+    return PersonView(
+        id=1,
+        name="Amina Yusuf",
+        language=language,
+        timezone="Africa/Nairobi",
+        institution="MOJ",
+        actions=actions,
+        invitations=invitations,
+    )
 
 
 def answers(chat: Chat) -> list[tuple[int, str]]:
@@ -32,7 +45,8 @@ def test_invitation_names_the_meeting_its_time_and_the_three_answers():
     """The invitation is dated in the person's time zone and language, and quotes the meeting number."""
     assert invitation_text(person(), REVIEW) == (
         "Meeting 12: Disability rights cluster review, Thu, Dec 3 10:00, Sheria House, room 4. "
-        "Reply YES 12, NO 12, or SUB 12 to send your substitute.")
+        "Reply YES 12, NO 12, or SUB 12 to send your substitute."
+    )
     sent = invitation_text(person("fr"), replace(REVIEW, sent_by="Amina Yusuf"))
     assert "jeu. 3 déc. 10:00" in sent and "Amina Yusuf" in sent and "OUI 12" in sent
 
@@ -46,13 +60,16 @@ def test_yes_no_and_sub_in_english():
     assert chat.state is None
 
 
-@pytest.mark.parametrize("language,yes,no,sub", [
-    ("en", "y", "no", "substitute"),
-    ("fr", "o", "non", "suppléant"),
-    ("es", "sí", "no", "suplente"),
-    ("pt", "s", "não", "suplente"),
-    ("ar", "نعم", "لا", "بديل"),
-])
+@pytest.mark.parametrize(
+    "language,yes,no,sub",
+    [
+        ("en", "y", "no", "substitute"),
+        ("fr", "o", "non", "suppléant"),
+        ("es", "sí", "no", "suplente"),
+        ("pt", "s", "não", "suplente"),
+        ("ar", "نعم", "لا", "بديل"),
+    ],
+)
 def test_answers_in_each_language_are_understood_and_answered_in_it(language, yes, no, sub):
     """Short forms count (y, o, s); the reply is in the person's language, never in English."""
     chat = Chat(person(language), NOW)
@@ -78,7 +95,7 @@ def test_two_open_invitations_need_the_meeting_number():
     reply = chat.say("yes")
     assert reply.splitlines() == [
         "You have 2 open invitations. Reply with the meeting number, e.g. YES 12:",
-        "12 Disability rights c..., Thu, Dec 3 10:00",      # titles cut to keep it to one SMS
+        "12 Disability rights c..., Thu, Dec 3 10:00",  # titles cut to keep it to one SMS
         "14 Children's rights c..., Sun, Dec 6 10:00",
     ]
     assert answers(chat) == []
@@ -124,8 +141,9 @@ def test_a_bare_answer_that_the_waiting_step_could_take_is_not_guessed():
     chat.prompt()
     chat.say("1D 2P")
     note_step = chat.state
-    assert chat.say("no") == ("Did you mean meeting 12? If so, reply NO 12. Nothing was recorded; "
-                              "send HELP to see the other question.")
+    assert chat.say("no") == (
+        "Did you mean meeting 12? If so, reply NO 12. Nothing was recorded; send HELP to see the other question."
+    )
     assert chat.state == note_step and answers(chat) == []
     chat.say("NO 12")
     assert answers(chat) == [(12, "declined")] and chat.state.step == "note"

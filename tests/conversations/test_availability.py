@@ -1,4 +1,5 @@
 """AWAY and BACK, with dates as people write them, in several languages."""
+
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,18 +17,21 @@ def person(language="en"):
     return PersonView(id=1, name="Amina Yusuf", language=language, timezone="Africa/Nairobi")
 
 
-@pytest.mark.parametrize("language,text,expected", [
-    ("en", "AWAY 15/12", date(2026, 12, 15)),
-    ("en", "away until Friday", date(2026, 12, 4)),
-    ("en", "AWAY 2027-01-10", date(2027, 1, 10)),
-    ("en", "on leave until 15 December", date(2026, 12, 15)),
-    ("en", "out of office 3/1", date(2027, 1, 3)),          # day first; January is next year
-    ("fr", "absent jusqu'au 15/12", date(2026, 12, 15)),
-    ("fr", "ABSENT 15 décembre", date(2026, 12, 15)),
-    ("es", "ausente hasta el viernes", date(2026, 12, 4)),
-    ("pt", "de férias até 20/12/2026", date(2026, 12, 20)),
-    ("ar", "غائب حتى ١٥/١٢", date(2026, 12, 15)),
-])
+@pytest.mark.parametrize(
+    "language,text,expected",
+    [
+        ("en", "AWAY 15/12", date(2026, 12, 15)),
+        ("en", "away until Friday", date(2026, 12, 4)),
+        ("en", "AWAY 2027-01-10", date(2027, 1, 10)),
+        ("en", "on leave until 15 December", date(2026, 12, 15)),
+        ("en", "out of office 3/1", date(2027, 1, 3)),  # day first; January is next year
+        ("fr", "absent jusqu'au 15/12", date(2026, 12, 15)),
+        ("fr", "ABSENT 15 décembre", date(2026, 12, 15)),
+        ("es", "ausente hasta el viernes", date(2026, 12, 4)),
+        ("pt", "de férias até 20/12/2026", date(2026, 12, 20)),
+        ("ar", "غائب حتى ١٥/١٢", date(2026, 12, 15)),
+    ],
+)
 def test_away_reads_the_date_as_written(language, text, expected):
     """AWAY with an ISO date, day/month, a month name or a weekday, in the person's language."""
     out = engine.handle_text(person(language), None, text, NOW)
@@ -41,8 +45,9 @@ def test_away_without_a_usable_date_asks_until_when(text):
     assert out.events == [] and "AWAY 11/12" in out.replies[0].text
 
 
-@pytest.mark.parametrize("language,text", [("en", "BACK"), ("fr", "de retour"), ("es", "he vuelto"),
-                                           ("pt", "voltei"), ("ar", "عدت")])
+@pytest.mark.parametrize(
+    "language,text", [("en", "BACK"), ("fr", "de retour"), ("es", "he vuelto"), ("pt", "voltei"), ("ar", "عدت")]
+)
 def test_back_ends_the_absence(language, text):
     """BACK (in any language) clears the absence."""
     assert engine.handle_text(person(language), None, text, NOW).events == [AvailabilityChanged(None)]
@@ -50,8 +55,14 @@ def test_back_ends_the_absence(language, text):
 
 def test_away_keeps_an_open_update_and_answers_in_the_persons_language():
     """AWAY during a weekly update keeps the update open; a French person is answered in French."""
-    state = WeeklyState(step="statuses", period="2026-W48", actions=(), answered={}, token="t",
-                        expires_at=datetime.fromisoformat("2026-11-30T09:00:00+00:00"))
+    state = WeeklyState(
+        step="statuses",
+        period="2026-W48",
+        actions=(),
+        answered={},
+        token="t",
+        expires_at=datetime.fromisoformat("2026-11-30T09:00:00+00:00"),
+    )
     out = engine.handle_text(person("fr"), state, "absent 15/12", NOW)
     assert out.state == state
     assert "15 déc. 2026" in out.replies[0].text and "away" not in out.replies[0].text

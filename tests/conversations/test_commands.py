@@ -1,4 +1,5 @@
 """Commands available everywhere: STATUS and LANG, in any language, without losing the open update."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,9 +8,11 @@ from conversations import engine, weekly
 from conversations.views import ActionView, LanguageChanged, PersonView
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-ACTIONS = (ActionView(1, "Draft the child protection bill", "in_progress"),
-           ActionView(2, "Train police officers on GBV", "not_started"),
-           ActionView(3, "Open a county shelter", "completed"))
+ACTIONS = (
+    ActionView(1, "Draft the child protection bill", "in_progress"),
+    ActionView(2, "Train police officers on GBV", "not_started"),
+    ActionView(3, "Open a county shelter", "completed"),
+)
 
 
 def person(language="en"):
@@ -39,9 +42,18 @@ def test_status_with_nothing_open():
     assert engine.handle_text(p, None, "status", NOW).replies[0].text == "You have no open action."
 
 
-@pytest.mark.parametrize("text,code", [("LANG fr", "fr"), ("lang FR", "fr"), ("langue español", "es"),
-                                       ("idioma portugues", "pt"), ("LANG arabic", "ar"), ("اللغة العربية", "ar"),
-                                       ("language English", "en")])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("LANG fr", "fr"),
+        ("lang FR", "fr"),
+        ("langue español", "es"),
+        ("idioma portugues", "pt"),
+        ("LANG arabic", "ar"),
+        ("اللغة العربية", "ar"),
+        ("language English", "en"),
+    ],
+)
 def test_lang_switches_language_and_answers_in_it(text, code):
     """LANG with a code or a language name switches, answers in the new language, keeps the update."""
     p = person()

@@ -1,4 +1,5 @@
 """Understanding what people type: normalising, commands and status replies."""
+
 from __future__ import annotations
 
 import re
@@ -41,10 +42,11 @@ def _one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
-                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+        return len(diffs) == 1 or (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
     short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def near_status_keyword(text: str) -> bool:
@@ -63,15 +65,19 @@ def items(text: str) -> list[tuple]:
 
 # --- normalise ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,expected", [
-    ("DONE", "done"),
-    ("Éàçñ Ü", "eacn u"),
-    ("Ministère signé", "ministere signe"),
-    ("٠١٢٣٤٥٦٧٨٩", "0123456789"),
-    ("۰۱۲۳۴۵۶۷۸۹", "0123456789"),
-    ("١ D ۲ p", "1 d 2 p"),
-    ("  1=Done;  ", "  1=done;  "),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("DONE", "done"),
+        ("Éàçñ Ü", "eacn u"),
+        ("Ministère signé", "ministere signe"),
+        ("٠١٢٣٤٥٦٧٨٩", "0123456789"),
+        ("۰۱۲۳۴۵۶۷۸۹", "0123456789"),
+        ("١ D ۲ p", "1 d 2 p"),
+        ("  1=Done;  ", "  1=done;  "),
+    ],
+)
 def test_normalise_examples(text, expected):
     """Case, accents and digit forms do not matter: they normalise to plain lower-case ASCII."""
     assert normalise(text) == expected
@@ -99,15 +105,55 @@ def test_normalise_makes_every_digit_ascii(text):
 
 # --- command -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["HELP", "help", "Help", "hElP", "  help  ", "help!", "HELP?", "help.",
-                                  "?", "???", "Menu?", "menu", "Info", "hlep", "helpp", "halp", "menú"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HELP",
+        "help",
+        "Help",
+        "hElP",
+        "  help  ",
+        "help!",
+        "HELP?",
+        "help.",
+        "?",
+        "???",
+        "Menu?",
+        "menu",
+        "Info",
+        "hlep",
+        "helpp",
+        "halp",
+        "menú",
+    ],
+)
 def test_command_recognises_help(text):
     """HELP is understood in any case, with punctuation, a synonym, or one typo in a long-enough word."""
     assert command(text, "en", ("help",)) == "help"
 
 
-@pytest.mark.parametrize("text", ["hel", "hep", "he", "h", "inf", "", "   ", "!!!", "help me please",
-                                  "1 help", "helping", "hhelpp", "1D 2P", "done", "what?", "why??"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hel",
+        "hep",
+        "he",
+        "h",
+        "inf",
+        "",
+        "   ",
+        "!!!",
+        "help me please",
+        "1 help",
+        "helping",
+        "hhelpp",
+        "1D 2P",
+        "done",
+        "what?",
+        "why??",
+    ],
+)
 def test_command_rejects_non_help(text):
     """Short fragments, longer sentences and status replies are not taken as HELP."""
     assert command(text, "en", ("help",)) is None
@@ -130,61 +176,82 @@ def test_command_in_unknown_language_falls_back_to_english():
 D, P, N, B = "completed", "in_progress", "not_started", "blocked"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("1D 2P", [(1, D, None, ""), (2, P, None, "")]),
-    ("1d2p3b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
-    ("1=done 2 blocked waiting for budget", [(1, D, None, ""), (2, B, None, "waiting for budget")]),
-    ("#1 completed", [(1, D, None, "")]),
-    ("2) in progress 45", [(2, P, Decimal("45"), "")]),
-    ("1. D\n2. P", [(1, D, None, ""), (2, P, None, "")]),
-    ("1:d\n2:p", [(1, D, None, ""), (2, P, None, "")]),
-    ("1 - done", [(1, D, None, "")]),
-    ("1 d, 2 p, 3 b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
-    ("1 d; 2 p; 3 b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
-    ("1 d. 2 p.", [(1, D, None, ""), (2, P, None, "")]),
-    ("1 DONE 2 not started 3 on hold", [(1, D, None, ""), (2, N, None, ""), (3, B, None, "")]),
-    ("1 not yet", [(1, N, None, "")]),
-    ("1 not started yet", [(1, N, None, "yet")]),
-    ("1 ns 2 n", [(1, N, None, ""), (2, N, None, "")]),
-    ("1 wip 2 underway 3 ongoing", [(1, P, None, ""), (2, P, None, ""), (3, P, None, "")]),
-    ("1 s 2 c", [(1, P, None, ""), (2, D, None, "")]),
-    ("1 achieved 2 pending", [(1, D, None, ""), (2, N, None, "")]),
-    ("1 stuck 2 delayed by elections", [(1, B, None, ""), (2, B, None, "by elections")]),
-    ("1 on hold since march", [(1, B, None, "since march")]),
-    ("1 finshed", [(1, D, None, "")]),
-    ("1 complted", [(1, D, None, "")]),
-    ("1 in progres", [(1, P, None, "")]),
-    ("1 dnoe", [(1, D, None, "")]),
-    ("2 p 12,5", [(2, P, Decimal("12.5"), "")]),
-    ("2 p 12.5 officers", [(2, P, Decimal("12.5"), "officers")]),
-    ("1 p 45 2 d 10", [(1, P, Decimal("45"), ""), (2, D, Decimal("10"), "")]),
-    ("3 b no budget 2025", [(3, B, None, "no budget 2025")]),
-    ("1d, sent to cabinet; 2p 30 officers", [(1, D, None, "sent to cabinet"), (2, P, Decimal("30"), "officers")]),
-    ("1 D Ministère signé", [(1, D, None, "Ministère signé")]),
-    ("١ d ٢ p", [(1, D, None, ""), (2, P, None, "")]),
-    ("۳ b", [(3, B, None, "")]),
-    ("٢ p ٤٥", [(2, P, Decimal("45"), "")]),
-    ("10 d", [(10, D, None, "")]),
-    ("0 d 1 p", [(1, P, None, "")]),
-    ("Week 19: 1 d", [(1, D, None, "")]),
-    ("done", [(None, D, None, "")]),
-    ("Done.", [(None, D, None, "")]),
-    ("blocked", [(None, B, None, "")]),
-    ("done, sent to cabinet", [(None, D, None, "sent to cabinet")]),
-    ("In progress - draft with minister", [(None, P, None, "draft with minister")]),
-    ("d 45", [(None, D, Decimal("45"), "")]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1D 2P", [(1, D, None, ""), (2, P, None, "")]),
+        ("1d2p3b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
+        ("1=done 2 blocked waiting for budget", [(1, D, None, ""), (2, B, None, "waiting for budget")]),
+        ("#1 completed", [(1, D, None, "")]),
+        ("2) in progress 45", [(2, P, Decimal("45"), "")]),
+        ("1. D\n2. P", [(1, D, None, ""), (2, P, None, "")]),
+        ("1:d\n2:p", [(1, D, None, ""), (2, P, None, "")]),
+        ("1 - done", [(1, D, None, "")]),
+        ("1 d, 2 p, 3 b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
+        ("1 d; 2 p; 3 b", [(1, D, None, ""), (2, P, None, ""), (3, B, None, "")]),
+        ("1 d. 2 p.", [(1, D, None, ""), (2, P, None, "")]),
+        ("1 DONE 2 not started 3 on hold", [(1, D, None, ""), (2, N, None, ""), (3, B, None, "")]),
+        ("1 not yet", [(1, N, None, "")]),
+        ("1 not started yet", [(1, N, None, "yet")]),
+        ("1 ns 2 n", [(1, N, None, ""), (2, N, None, "")]),
+        ("1 wip 2 underway 3 ongoing", [(1, P, None, ""), (2, P, None, ""), (3, P, None, "")]),
+        ("1 s 2 c", [(1, P, None, ""), (2, D, None, "")]),
+        ("1 achieved 2 pending", [(1, D, None, ""), (2, N, None, "")]),
+        ("1 stuck 2 delayed by elections", [(1, B, None, ""), (2, B, None, "by elections")]),
+        ("1 on hold since march", [(1, B, None, "since march")]),
+        ("1 finshed", [(1, D, None, "")]),
+        ("1 complted", [(1, D, None, "")]),
+        ("1 in progres", [(1, P, None, "")]),
+        ("1 dnoe", [(1, D, None, "")]),
+        ("2 p 12,5", [(2, P, Decimal("12.5"), "")]),
+        ("2 p 12.5 officers", [(2, P, Decimal("12.5"), "officers")]),
+        ("1 p 45 2 d 10", [(1, P, Decimal("45"), ""), (2, D, Decimal("10"), "")]),
+        ("3 b no budget 2025", [(3, B, None, "no budget 2025")]),
+        ("1d, sent to cabinet; 2p 30 officers", [(1, D, None, "sent to cabinet"), (2, P, Decimal("30"), "officers")]),
+        ("1 D Ministère signé", [(1, D, None, "Ministère signé")]),
+        ("١ d ٢ p", [(1, D, None, ""), (2, P, None, "")]),
+        ("۳ b", [(3, B, None, "")]),
+        ("٢ p ٤٥", [(2, P, Decimal("45"), "")]),
+        ("10 d", [(10, D, None, "")]),
+        ("0 d 1 p", [(1, P, None, "")]),
+        ("Week 19: 1 d", [(1, D, None, "")]),
+        ("done", [(None, D, None, "")]),
+        ("Done.", [(None, D, None, "")]),
+        ("blocked", [(None, B, None, "")]),
+        ("done, sent to cabinet", [(None, D, None, "sent to cabinet")]),
+        ("In progress - draft with minister", [(None, P, None, "draft with minister")]),
+        ("d 45", [(None, D, Decimal("45"), "")]),
+    ],
+)
 def test_parse_statuses_realistic_replies(text, expected):
     """Replies as people type them give each action number, status, figure and note in order."""
     assert items(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "thanks", "ok", "hello how are you", "what is this?", "I will reply later",
-    "one more week needed", "call me tomorrow", "12345", "1 2 3", "1 hold", "1 blokd", "help",
-    "I have done it",     # a status not at the start and not after a number is not an answer
-    "²", "x ³ d", "① d", "9" * 5000 + " d",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "thanks",
+        "ok",
+        "hello how are you",
+        "what is this?",
+        "I will reply later",
+        "one more week needed",
+        "call me tomorrow",
+        "12345",
+        "1 2 3",
+        "1 hold",
+        "1 blokd",
+        "help",
+        "I have done it",  # a status not at the start and not after a number is not an answer
+        "²",
+        "x ³ d",
+        "① d",
+        "9" * 5000 + " d",
+    ],
+)
 def test_parse_statuses_finds_nothing_in_non_answers(text):
     """Chat, thanks, numbers alone and odd digit forms are not taken as a status."""
     assert parse_statuses(text, "en") == []
@@ -236,9 +303,36 @@ def test_no_status_item_without_status_letters(text):
     assert parse_statuses(text, "en") == []
 
 
-CHAT_WORDS = ["thanks", "hello", "budget", "minister", "waiting", "report", "week", "ministry", "call",
-              "tomorrow", "yes", "ok", "meeting", "cabinet", "law", "draft", "the", "for", "we",
-              "are", "still", "working", "one", "more", "signed", "approved", "sent", "training"]
+CHAT_WORDS = [
+    "thanks",
+    "hello",
+    "budget",
+    "minister",
+    "waiting",
+    "report",
+    "week",
+    "ministry",
+    "call",
+    "tomorrow",
+    "yes",
+    "ok",
+    "meeting",
+    "cabinet",
+    "law",
+    "draft",
+    "the",
+    "for",
+    "we",
+    "are",
+    "still",
+    "working",
+    "one",
+    "more",
+    "signed",
+    "approved",
+    "sent",
+    "training",
+]
 WORD = st.one_of(
     st.sampled_from(CHAT_WORDS),
     st.text(alphabet=string.ascii_letters + "éàüñ", min_size=2, max_size=9),
@@ -272,8 +366,7 @@ PAIR = st.tuples(
 
 
 @settings(max_examples=400)
-@given(st.lists(PAIR, min_size=1, max_size=6), st.lists(st.sampled_from([" ", ", ", "; "]), min_size=6,
-                                                        max_size=6))
+@given(st.lists(PAIR, min_size=1, max_size=6), st.lists(st.sampled_from([" ", ", ", "; "]), min_size=6, max_size=6))
 def test_generated_valid_replies_give_exactly_their_pairs(pairs, seps):
     """Any reply made of `<number> <status>` pairs, in any case and numbering style, gives exactly those pairs."""
     chunks = []

@@ -1,4 +1,5 @@
 """The community-level report, as a local-authority focal point meets it."""
+
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -13,8 +14,14 @@ ELDERS = ActionView(11, "Train village elders on referral pathways", "in_progres
 
 
 def person(actions=(SHELTER, ELDERS), language="en", clusters=()):
-    return PersonView(id=4, name="Fatuma Achieng", language=language, timezone="Africa/Nairobi",
-                      report_actions=actions, clusters=clusters)
+    return PersonView(
+        id=4,
+        name="Fatuma Achieng",
+        language=language,
+        timezone="Africa/Nairobi",
+        report_actions=actions,
+        clusters=clusters,
+    )
 
 
 def run(p, *messages):
@@ -29,14 +36,22 @@ def run(p, *messages):
 
 def test_report_from_start_to_finish():
     """REPORT, the action's number, the place, what was done, people reached: one community update."""
-    state, replies, events = run(person(), "REPORT", "2", "Kondele ward", "Away from the road, trained 30 elders",
-                                 "30")
+    state, replies, events = run(person(), "REPORT", "2", "Kondele ward", "Away from the road, trained 30 elders", "30")
     assert replies[0].startswith("Community report. Which action or theme?") and "2 Train village elders" in replies[0]
     assert replies[1] == "Where was it done (village, ward or town)?"
-    assert state is None and events == [CommunityReported(action_id=11, locality="Kondele ward",
-                                                          note="Away from the road, trained 30 elders",
-                                                          people_reached=30, period="2026-W48")]
-    assert replies[-1] == "Thank you. Community report recorded for Train village elders on referral path..., in Kondele ward."
+    assert state is None and events == [
+        CommunityReported(
+            action_id=11,
+            locality="Kondele ward",
+            note="Away from the road, trained 30 elders",
+            people_reached=30,
+            period="2026-W48",
+        )
+    ]
+    assert (
+        replies[-1]
+        == "Thank you. Community report recorded for Train village elders on referral path..., in Kondele ward."
+    )
 
 
 def test_one_action_skips_the_choice_and_people_reached_may_be_skipped():
@@ -54,7 +69,7 @@ def test_a_wrong_choice_gets_a_specific_correction(bad, hint):
 
 
 def test_people_reached_must_be_a_number():
-    """"about 30" is not a number: the bot asks again, nothing is stored yet."""
+    """ "about 30" is not a number: the bot asks again, nothing is stored yet."""
     state, replies, events = run(person(), "REPORT", "1", "Manyatta", "Visited the site", "about 30")
     assert "Please reply with a number" in replies[-1] and events == [] and state.step == "reached"
 
@@ -91,11 +106,21 @@ def test_a_cluster_can_be_reported_on_as_well_as_an_action():
     report on a cluster names no action."""
     disability = ClusterView(7, "Rights of persons with disabilities")
     state, replies, events = run(person(clusters=(disability,)), "REPORT", "3", "Nyalenda", "Ramps built", "SKIP")
-    assert replies[0].splitlines()[1:] == ["1 Open a county shelter for...",   # fitted to one SMS
-                                           "2 Train village elders on re...",
-                                           "3 Rights of persons with dis..."]
-    assert events == [CommunityReported(action_id=None, cluster_id=7, locality="Nyalenda", note="Ramps built",
-                                        people_reached=None, period="2026-W48")]
+    assert replies[0].splitlines()[1:] == [
+        "1 Open a county shelter for...",  # fitted to one SMS
+        "2 Train village elders on re...",
+        "3 Rights of persons with dis...",
+    ]
+    assert events == [
+        CommunityReported(
+            action_id=None,
+            cluster_id=7,
+            locality="Nyalenda",
+            note="Ramps built",
+            people_reached=None,
+            period="2026-W48",
+        )
+    ]
     assert replies[-1] == "Thank you. Community report recorded for Rights of persons with disabilities, in Nyalenda."
 
 
@@ -116,7 +141,9 @@ def test_a_weekly_prompt_in_the_middle_of_a_report_does_not_drop_it():
     out = engine.handle_text(p, prompt.state, "1D 2P", NOW)
     out = engine.handle_text(p, out.state, "SKIP", NOW)
     assert [r.text for r in out.replies] == [
-        "No note. Thank you.", "Back to your community report. What was done? A short description, please."]
+        "No note. Thank you.",
+        "Back to your community report. What was done? A short description, please.",
+    ]
     assert out.state == state
     out = engine.handle_text(p, out.state, "Trained 30 elders", NOW)
     out = engine.handle_text(p, out.state, "30", NOW)

@@ -1,4 +1,5 @@
 """The weekly progress update, as the person sees it: a prompt, short replies, a confirmation."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,18 +13,22 @@ from bot.segments import count_segments
 from conversations.views import ActionView, NoteAdded, PersonView, ProgressReported
 from tests.conversations.transcript import TIMEOUT, Chat
 
-NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)     # a Monday
+NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)  # a Monday
 PERIOD = "2024-W19"
 
 PLAN = ActionView(101, "Adopt the national action plan on rights", "in_progress")
-TRAIN = ActionView(102, "Train police on custody safeguards today", "not_started",
-                   indicator="officers trained")
+TRAIN = ActionView(102, "Train police on custody safeguards today", "not_started", indicator="officers trained")
 REPORT = ActionView(103, "Publish annual report on prison visiting", "blocked")
-PERSON = PersonView(id=7, name="Amina Diallo", language="en", timezone="Africa/Dakar",
-                    institution="Ministry of Justice", actions=(PLAN, TRAIN, REPORT))
+PERSON = PersonView(
+    id=7,
+    name="Amina Diallo",
+    language="en",
+    timezone="Africa/Dakar",
+    institution="Ministry of Justice",
+    actions=(PLAN, TRAIN, REPORT),
+)
 
-LABEL = {"completed": "done", "in_progress": "in progress", "not_started": "not started",
-         "blocked": "blocked"}
+LABEL = {"completed": "done", "in_progress": "in progress", "not_started": "not started", "blocked": "blocked"}
 LETTER = {"completed": "D", "in_progress": "P", "not_started": "N", "blocked": "B"}
 
 SORRY = "Sorry, I did not understand."
@@ -72,8 +77,10 @@ def test_whole_answer_in_one_message():
     """Answering every action in one message records them all and confirms them in one reply."""
     c = chat()
     reply = c.say("1D 2P 3B")
-    assert reply == ("Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
-                     "To add a note, reply with it now (or SKIP).")
+    assert reply == (
+        "Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
+        "To add a note, reply with it now (or SKIP)."
+    )
     assert c.events == [
         ProgressReported(action_id=101, status="completed", period=PERIOD),
         ProgressReported(action_id=102, status="in_progress", period=PERIOD),
@@ -85,21 +92,40 @@ def test_whole_answer_in_one_message():
 def test_one_at_a_time_with_bare_statuses():
     """A bare status answers the next unanswered action, and the bot asks for the one after it."""
     c = chat()
-    assert c.say("done") == ("Recorded: 1 done. Now action 2 Train police on custody safeguards today: "
-                             "D, P, N or B?")
-    assert c.say("In progress") == ("Recorded: 2 in progress. Now action 3 Publish annual report on "
-                                    "prison visiting: D, P, N or B?")
+    assert c.say("done") == ("Recorded: 1 done. Now action 2 Train police on custody safeguards today: D, P, N or B?")
+    assert c.say("In progress") == (
+        "Recorded: 2 in progress. Now action 3 Publish annual report on prison visiting: D, P, N or B?"
+    )
     assert c.state.step == "statuses"
-    assert c.say("stuck") == ("Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
-                              "To add a note, reply with it now (or SKIP).")
+    assert c.say("stuck") == (
+        "Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
+        "To add a note, reply with it now (or SKIP)."
+    )
     assert reported(c) == [(101, "completed"), (102, "in_progress"), (103, "blocked")]
     assert c.state.step == "note"
 
 
-@pytest.mark.parametrize("text", [
-    "1D", "1d", "1 d", "1. done", "1) done", "#1 done", "1=done", "1: done", "1 - done",
-    "١ d", "۱ D", "1 DONE", "1 Done.", "1 completed", "1 finished", "1 dnoe",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1D",
+        "1d",
+        "1 d",
+        "1. done",
+        "1) done",
+        "#1 done",
+        "1=done",
+        "1: done",
+        "1 - done",
+        "١ d",
+        "۱ D",
+        "1 DONE",
+        "1 Done.",
+        "1 completed",
+        "1 finished",
+        "1 dnoe",
+    ],
+)
 def test_numbering_variants_answer_action_one(text):
     """However the person writes the number (1. 1) #1 1= 1: Arabic-Indic digits), action 1 is recorded."""
     c = chat()
@@ -108,10 +134,18 @@ def test_numbering_variants_answer_action_one(text):
     assert reply.startswith("Recorded: 1 done. Now action 2 "), c
 
 
-@pytest.mark.parametrize("text", [
-    "1) d 2) p 3) b", "#1 d #2 p #3 b", "1=d 2=p 3=b", "1: done, 2: in progress, 3: blocked",
-    "1. D\n2. P\n3. B", "١ d ٢ p ٣ b", "1d2p3b",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1) d 2) p 3) b",
+        "#1 d #2 p #3 b",
+        "1=d 2=p 3=b",
+        "1: done, 2: in progress, 3: blocked",
+        "1. D\n2. P\n3. B",
+        "١ d ٢ p ٣ b",
+        "1d2p3b",
+    ],
+)
 def test_numbering_variants_for_all_actions(text):
     """Every numbering style also works for several actions in one message."""
     c = chat()
@@ -162,8 +196,9 @@ def test_two_answers_in_one_sms():
     """Two answers in one message are both recorded and echoed, then the remaining action is asked."""
     c = chat()
     reply = c.say("1D 2P")
-    assert reply == ("Recorded: 1 done; 2 in progress. Now action 3 Publish annual report on prison "
-                     "visiting: D, P, N or B?")
+    assert reply == (
+        "Recorded: 1 done; 2 in progress. Now action 3 Publish annual report on prison visiting: D, P, N or B?"
+    )
     assert reported(c) == [(101, "completed"), (102, "in_progress")]
     assert c.state.step == "statuses"
 
@@ -201,8 +236,9 @@ def test_figure_for_indicator_action_is_a_decimal():
     assert "2 in progress (45)" in reply
 
 
-@pytest.mark.parametrize("text,value", [("2P 12,5", "12.5"), ("2P 12.5", "12.5"), ("2 p 300", "300"),
-                                        ("2 done 0", "0"), ("٢ p ٤٥", "45")])
+@pytest.mark.parametrize(
+    "text,value", [("2P 12,5", "12.5"), ("2P 12.5", "12.5"), ("2 p 300", "300"), ("2 done 0", "0"), ("٢ p ٤٥", "45")]
+)
 def test_figure_forms(text, value):
     """Decimal commas, points and Arabic-Indic digits all give the same stored figure."""
     c = chat()
@@ -263,8 +299,9 @@ def test_free_text_in_note_step_adds_note_and_closes():
     c.say("1D 2P 3B")
     reply = c.say("Minister signed the plan on Monday. ")
     assert reply == "Note added. Thank you."
-    assert c.last_events == [NoteAdded(action_ids=(101, 102, 103), period=PERIOD,
-                                       note="Minister signed the plan on Monday.")]
+    assert c.last_events == [
+        NoteAdded(action_ids=(101, 102, 103), period=PERIOD, note="Minister signed the plan on Monday.")
+    ]
     assert c.state is None
     assert MENU in c.say("anything else?")
     assert len(c.events) == 4
@@ -307,8 +344,10 @@ def test_help_at_each_step_keeps_state_and_is_step_specific(word):
     c.say("2P 3B")
     before = c.state
     reply = c.say(word)
-    assert reply == ("Reply with a short note to add it to this week's update, SKIP for none, "
-                     "or send another status to correct one, e.g. 2B.")
+    assert reply == (
+        "Reply with a short note to add it to this week's update, SKIP for none, "
+        "or send another status to correct one, e.g. 2B."
+    )
     assert c.state == before and len(c.events) == 3
 
     c.say("all fine")
@@ -320,8 +359,9 @@ def test_help_without_session_gives_menu():
     """HELP with nothing open greets by first name and says a prompt will come."""
     c = Chat(PERSON, NOW)
     reply = c.say("help")
-    assert reply == ("Hello Amina. Nothing is waiting for your answer now; your weekly prompt will come. "
-                     "Send HELP at any time.")
+    assert reply == (
+        "Hello Amina. Nothing is waiting for your answer now; your weekly prompt will come. Send HELP at any time."
+    )
     assert c.state is None and c.events == []
 
 
@@ -357,8 +397,7 @@ def test_completed_actions_are_left_out_and_numbers_follow_the_prompt():
     person = replace(PERSON, actions=(replace(PLAN, status="completed"), TRAIN, REPORT))
     c = Chat(person, NOW)
     lines = c.prompt().splitlines()
-    assert lines[1:3] == ["1 Train police on custody safeguard...",
-                          "2 Publish annual report on prison v..."]
+    assert lines[1:3] == ["1 Train police on custody safeguard...", "2 Publish annual report on prison v..."]
     c.say("1P 2D")
     assert reported(c) == [(102, "in_progress"), (103, "completed")]
 
@@ -384,15 +423,27 @@ def test_prompt_for_three_forty_char_titles_fits_one_sms_segment():
     prompt = Chat(PERSON, NOW).prompt()
     seg = _segments(prompt)
     assert seg.encoding == "GSM-7" and seg.segments == 1, (
-        f"prompt: {seg.encoding}, {seg.characters} chars, {seg.units} units, {seg.segments} segments")
+        f"prompt: {seg.encoding}, {seg.characters} chars, {seg.units} units, {seg.segments} segments"
+    )
 
 
 def test_every_english_reply_is_gsm7():
     """Every English message of a full conversation is GSM-7, so no reply doubles its SMS cost."""
     c = Chat(PERSON, NOW)
     texts = [c.prompt()]
-    for msg in ["help", "what?", "5D 1D", "1B", "2p 45 trained so far", "help", "3B waiting", "2 d 50",
-                "help", "All good this week", "hello"]:
+    for msg in [
+        "help",
+        "what?",
+        "5D 1D",
+        "1B",
+        "2p 45 trained so far",
+        "help",
+        "3B waiting",
+        "2 d 50",
+        "help",
+        "All good this week",
+        "hello",
+    ]:
         texts.append(c.say(msg))
     texts.append(Chat(replace(PERSON, actions=(PLAN,)), NOW).say("?"))
     for text in texts:

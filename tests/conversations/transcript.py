@@ -1,10 +1,11 @@
 """A chat transcript over the pure engine, so flow tests read like the conversation they check:
 
-    chat = Chat(person, now)
-    chat.prompt()              # the weekly prompt text (None when nothing is open)
-    chat.say("1D 2P")          # the bot's answer text
-    chat.events                # every domain event so far
+chat = Chat(person, now)
+chat.prompt()              # the weekly prompt text (None when nothing is open)
+chat.say("1D 2P")          # the bot's answer text
+chat.events                # every domain event so far
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -17,8 +18,7 @@ TIMEOUT = timedelta(days=3)
 
 
 class Chat:
-    def __init__(self, person: PersonView, now: datetime, *, timeout: timedelta = TIMEOUT,
-                 token: str = "tok-1"):
+    def __init__(self, person: PersonView, now: datetime, *, timeout: timedelta = TIMEOUT, token: str = "tok-1"):
         self.person = person
         self.now = now
         self.timeout = timeout
@@ -26,7 +26,7 @@ class Chat:
         self.state: dict[str, Any] | None = None
         self.events: list[Event] = []
         self.outcomes: list[Outcome] = []
-        self.lines: list[tuple[str, str]] = []     # ("person" | "bot", text), for failure output
+        self.lines: list[tuple[str, str]] = []  # ("person" | "bot", text), for failure output
 
     def _apply(self, outcome: Outcome) -> str:
         self.outcomes.append(outcome)
@@ -65,5 +65,5 @@ class Chat:
     def transcript(self) -> str:
         return "\n".join(f"{who:>6}: {text}" for who, text in self.lines)
 
-    def __repr__(self) -> str:          # shown by pytest when an assertion on the chat fails
+    def __repr__(self) -> str:  # shown by pytest when an assertion on the chat fails
         return f"Chat(\n{self.transcript()}\n)"

@@ -1,5 +1,6 @@
 """What the fake provider servers share: a real HTTP server on 127.0.0.1 (ephemeral port) in a
 daemon thread, started and stopped with the fake (also as a context manager)."""
+
 from __future__ import annotations
 
 import threading
@@ -18,8 +19,9 @@ class LocalServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
+        )
         self._thread.start()
         return self
 

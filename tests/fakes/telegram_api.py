@@ -117,10 +117,10 @@ class FakeTelegramAPI(LocalServer):
         self._webhook: dict[str, Any] = {"url": "", "secret_token": None}
         self.commands: list[dict[str, Any]] = []
         self._stopping = False
-        self._hold = threading.Event()       # set: sendMessage calls wait for release_sends()
+        self._hold = threading.Event()  # set: sendMessage calls wait for release_sends()
         self._released = threading.Event()
         self._deliver_held = True
-        self.held = 0                         # how many sendMessage calls are waiting now
+        self.held = 0  # how many sendMessage calls are waiting now
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -156,8 +156,7 @@ class FakeTelegramAPI(LocalServer):
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._sent) >= n, timeout=timeout):
                 raise AssertionError(
-                    f"expected at least {n} sent message(s) within {timeout}s, "
-                    f"got {len(self._sent)}: {self._sent!r}"
+                    f"expected at least {n} sent message(s) within {timeout}s, got {len(self._sent)}: {self._sent!r}"
                 )
             return list(self._sent)
 

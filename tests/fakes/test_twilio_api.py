@@ -55,7 +55,7 @@ class FakeHostHttpClient(TwilioHttpClient):
 
     def request(self, method, url, *args, **kwargs):
         if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
+            url = self.base_url + url[len(TWILIO_API) :]
         response = super().request(method, url, *args, **kwargs)
         self.local.last_response = response
         return response
@@ -137,9 +137,7 @@ def test_create_with_content_template(fake, client):
 
 def test_create_with_invalid_content_variables(fake, client):
     with pytest.raises(TwilioRestException) as info:
-        client.messages.create(
-            to=RECIPIENT, from_=SENDER, content_sid="HX" + "1" * 32, content_variables="{not json"
-        )
+        client.messages.create(to=RECIPIENT, from_=SENDER, content_sid="HX" + "1" * 32, content_variables="{not json")
     assert (info.value.status, info.value.code) == (400, 21656)
 
 
@@ -154,9 +152,7 @@ def test_create_with_messaging_service(fake, client):
 
 
 def test_media_url_is_repeated(fake, client):
-    msg = client.messages.create(
-        to=RECIPIENT, from_=SENDER, media_url=["https://e.org/a.jpg", "https://e.org/b.jpg"]
-    )
+    msg = client.messages.create(to=RECIPIENT, from_=SENDER, media_url=["https://e.org/a.jpg", "https://e.org/b.jpg"])
     assert msg.sid.startswith("MM") and msg.num_media == "2"
     assert fake.messages[0]["media_url"] == ["https://e.org/a.jpg", "https://e.org/b.jpg"]
 
@@ -331,9 +327,7 @@ def test_payload_parses_and_signs(name):
     assert fields["To"] and fields["From"]
     if name.startswith("status_"):
         assert fields["MessageStatus"] == fields["SmsStatus"]
-        assert name.startswith(f"status_{fields['MessageStatus']}") or name == (
-            "status_whatsapp_failed_63016.txt"
-        )
+        assert name.startswith(f"status_{fields['MessageStatus']}") or name == ("status_whatsapp_failed_63016.txt")
     else:
         assert fields["SmsStatus"] == "received"
         assert fields["SmsMessageSid"] == fields["MessageSid"]
@@ -346,9 +340,9 @@ def test_payload_parses_and_signs(name):
     assert validate(AUTH_TOKEN, WEBHOOK_URL, raw, signature)
     assert form_body(pairs) == raw  # encoded exactly as Twilio does
 
-    tampered = pairs + [("Body", "x")] if "Body" not in fields else [
-        (k, v + "x" if k == "Body" else v) for k, v in pairs
-    ]
+    tampered = (
+        pairs + [("Body", "x")] if "Body" not in fields else [(k, v + "x" if k == "Body" else v) for k, v in pairs]
+    )
     assert not validator.validate(WEBHOOK_URL, FormParams(tampered), signature)
     assert not validate(AUTH_TOKEN, WEBHOOK_URL, form_body(tampered), signature)
     assert not validate("other-token", WEBHOOK_URL, raw, signature)
@@ -366,7 +360,10 @@ def test_payload_contents():
     wa = dict(parse_qsl(load("whatsapp_text.txt").decode(), keep_blank_values=True))
     assert wa["From"] == "whatsapp:+254700000007" and wa["To"] == "whatsapp:+14155238886"
     assert (wa["ProfileName"], wa["WaId"], wa["Body"], wa["MessageType"]) == (
-        "Claire", "254700000007", "1 done", "text",
+        "Claire",
+        "254700000007",
+        "1 done",
+        "text",
     )
     wam = dict(parse_qsl(load("whatsapp_media_only.txt").decode(), keep_blank_values=True))
     assert (wam["MessageType"], wam["NumMedia"], wam["Body"]) == ("image", "1", "")

@@ -176,8 +176,7 @@ class FakeTwilioAPI(LocalServer):
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._messages) >= n, timeout=timeout):
                 raise AssertionError(
-                    f"expected at least {n} message(s) within {timeout}s, "
-                    f"got {len(self._messages)}: {self._messages!r}"
+                    f"expected at least {n} message(s) within {timeout}s, got {len(self._messages)}: {self._messages!r}"
                 )
             return [dict(m) for m in self._messages]
 
@@ -308,9 +307,7 @@ class FakeTwilioAPI(LocalServer):
                 "sid": sid,
                 # Twilio answers "accepted" when a Messaging Service picks the sender.
                 "status": "queued" if from_ else "accepted",
-                "subresource_uris": {
-                    "media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
-                },
+                "subresource_uris": {"media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"},
                 "to": to,
                 "uri": uri,
             }
@@ -416,9 +413,7 @@ class _Handler(BaseHTTPRequestHandler):
             fetch = _FETCH_RE.match(url.path)
             match = create if method == "POST" else fetch if method == "GET" else None
             if match is None or match["account"] != fake.account_sid:
-                raise TwilioError(
-                    404, 20404, f"The requested resource {url.path} was not found"
-                )
+                raise TwilioError(404, 20404, f"The requested resource {url.path} was not found")
             if create is not None:
                 status, result = 201, fake._create(params)
             else:

@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27
 """
+
 import csv
 from pathlib import Path
 
@@ -25,11 +26,13 @@ def _rows(name: str) -> list[dict]:
 
 def upgrade() -> None:
     goal = sa.table("sdg_goal", sa.column("number", sa.Integer), sa.column("title", sa.String))
-    target = sa.table("sdg_target", sa.column("code", sa.String), sa.column("goal", sa.Integer),
-                      sa.column("title", sa.String))
+    target = sa.table(
+        "sdg_target", sa.column("code", sa.String), sa.column("goal", sa.Integer), sa.column("title", sa.String)
+    )
     op.bulk_insert(goal, [{"number": int(r["goal"]), "title": r["title"]} for r in _rows("sdg_goals.csv")])
-    op.bulk_insert(target, [{"code": r["target"], "goal": int(r["goal"]), "title": r["title"]}
-                            for r in _rows("sdg_targets.csv")])
+    op.bulk_insert(
+        target, [{"code": r["target"], "goal": int(r["goal"]), "title": r["title"]} for r in _rows("sdg_targets.csv")]
+    )
 
 
 def downgrade() -> None:

@@ -5,6 +5,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,8 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("person") as batch:
-        batch.alter_column("preferred_channel", new_column_name="channels", type_=sa.String(60),
-                           existing_nullable=False)
+        batch.alter_column(
+            "preferred_channel", new_column_name="channels", type_=sa.String(60), existing_nullable=False
+        )
     with op.batch_alter_table("outbound_message") as batch:
         batch.add_column(sa.Column("segments", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("route", sa.JSON(), nullable=False, server_default="[]"))
@@ -44,5 +46,6 @@ def downgrade() -> None:
         batch.drop_column("route")
         batch.drop_column("segments")
     with op.batch_alter_table("person") as batch:
-        batch.alter_column("channels", new_column_name="preferred_channel", type_=sa.String(10),
-                           existing_nullable=False)
+        batch.alter_column(
+            "channels", new_column_name="preferred_channel", type_=sa.String(10), existing_nullable=False
+        )

@@ -4,6 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,14 +38,18 @@ def upgrade() -> None:
         sa.Column("delegated_from", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], name=op.f("fk_invitation_meeting_id_meeting"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_invitation_person_id_person"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
-                                name=op.f("fk_invitation_institution_id_institution")),
-        sa.ForeignKeyConstraint(["delegated_from"], ["invitation.id"],
-                                name=op.f("fk_invitation_delegated_from_invitation")),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_invitation_meeting_id_meeting"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_invitation_person_id_person"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_id"], ["institution.id"], name=op.f("fk_invitation_institution_id_institution")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delegated_from"], ["invitation.id"], name=op.f("fk_invitation_delegated_from_invitation")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation")),
         sa.UniqueConstraint("meeting_id", "person_id", name=op.f("uq_invitation_meeting_id")),
     )

@@ -12,6 +12,9 @@ from enum import Enum
 
 
 class Channel(str, Enum):
+    """The names of the channels the shipped handlers serve. A channel added later is named by
+    its handler (`bot.channel.Channel.name`); an Address then carries that name as a plain str."""
+
     TELEGRAM = "telegram"
     SMS = "sms"
     WHATSAPP = "whatsapp"
@@ -22,11 +25,20 @@ class Channel(str, Enum):
 class Address:
     """Where a person is reached on one channel: a Telegram chat id, an E.164 phone number..."""
 
-    channel: Channel
+    channel: Channel | str
     id: str
 
+    @classmethod
+    def of(cls, channel: str, id: str) -> Address:
+        """The address for a stored channel name (the enum member when it is a known one)."""
+        return cls(Channel(channel) if channel in Channel._value2member_map_ else channel, id)
+
+    @property
+    def channel_name(self) -> str:
+        return self.channel.value if isinstance(self.channel, Channel) else self.channel
+
     def __str__(self) -> str:
-        return f"{self.channel.value}:{self.id}"
+        return f"{self.channel_name}:{self.id}"
 
 
 @dataclass(frozen=True)

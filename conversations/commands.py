@@ -58,7 +58,7 @@ def language_names() -> dict[str, str]:
         locale = Locale.parse(code)
         names[code] = code
         for other in codes:
-            name = normalise(locale.get_display_name(other))
+            name = normalise(locale.get_display_name(other) or code)
             names[name] = code
             if name.startswith("ال"):
                 names[name[2:]] = code

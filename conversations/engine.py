@@ -22,16 +22,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations import attendance, availability, commands
+from conversations import attendance, availability, commands, flows
 from conversations.flow import Flow
-from conversations.flows import FLOWS, flow_of
+from conversations.flows import flow_of
 from conversations.i18n import T
 from conversations.parse import command
 from conversations.state import FlowState
 from conversations.views import Outcome, PersonView, Reply
 
 REPORT_TIMEOUT = timedelta(hours=72)
-STARTED_BY_PERSON = tuple(flow for flow in FLOWS if flow.command)
 
 
 def handle_text(
@@ -105,9 +104,10 @@ def _handle(person: PersonView, state: FlowState | None, text: str, now: datetim
 
 
 def _person_started(text: str, language: str) -> Flow[Any] | None:
-    meanings = tuple(flow.command for flow in STARTED_BY_PERSON if flow.command)
-    found = command(text, language, meanings) if meanings else None
-    return next((flow for flow in STARTED_BY_PERSON if flow.command == found), None)
+    """The registered flow whose command this message is (REPORT), if any."""
+    started = {flow.command: flow for flow in flows.FLOWS if flow.command}
+    found = command(text, language, tuple(started)) if started else None
+    return started.get(found) if found else None
 
 
 def _start_by_person(

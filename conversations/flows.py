@@ -15,17 +15,16 @@ FLOWS: tuple[Flow[Any], ...] = (
     report.FLOW,
 )
 
-BY_NAME: dict[str, Flow[Any]] = {flow.name: flow for flow in FLOWS}
-STATE_TYPES: dict[str, type[FlowState]] = {flow.name: flow.state_type for flow in FLOWS}
-
 
 def flow_of(state: FlowState) -> Flow[Any]:
-    return BY_NAME[state.flow]
+    """The registered flow a state belongs to."""
+    return next(flow for flow in FLOWS if flow.name == state.flow)
 
 
 def load_state(raw: Mapping[str, Any] | None) -> FlowState | None:
-    """A stored state (any version) as its flow's dataclass; None when nothing waits."""
-    return load(raw, STATE_TYPES)
+    """A stored state (any version) as its flow's dataclass; None when nothing waits (or its
+    flow is no longer registered)."""
+    return load(raw, {flow.name: flow.state_type for flow in FLOWS})
 
 
 def dump_state(state: FlowState | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import Any
 
 from conversations.i18n import LOCALES_DIR, available_languages
 
@@ -214,7 +215,7 @@ def parse_statuses(text: str, language: str) -> list[StatusItem]:
     holds no status keyword gives an empty list."""
     norm = normalise(text)
     tokens = _tokens(norm)
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     note_from: int | None = None
     i = 0
     while i < len(tokens):
@@ -234,7 +235,7 @@ def parse_statuses(text: str, language: str) -> list[StatusItem]:
             items[-1]["note"] = _note(text, note_from, tok.start)
         meaning, length = found
         i += used + length
-        item = {"number": number, "status": meaning, "figure": None, "note": ""}
+        item: dict[str, Any] = {"number": number, "status": meaning, "figure": None, "note": ""}
         # A number straight after the status, not itself starting the next pair, is a figure.
         if i < len(tokens) and tokens[i].is_number and not _match(tokens, i + 1, STATUS_MEANINGS, language):
             item["figure"] = _figure(tokens[i].text)

@@ -53,8 +53,15 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
     )
     if len(choices) == 1:
         kind, ident, _title_ = choices[0]
-        state = replace(state, step="where", **{kind: ident})
+        state = _chosen(state, kind, ident)
     return Outcome(state=state, replies=[Reply(question(person, state))])
+
+
+def _chosen(state: ReportState, kind: str, ident: int) -> ReportState:
+    """The report is about this action or cluster; next: where."""
+    if kind == "cluster":
+        return replace(state, step="where", cluster=ident)
+    return replace(state, step="where", action=ident)
 
 
 def question(person: PersonView, state: ReportState, before: str = "") -> str:
@@ -100,7 +107,7 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
                 state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.", last=len(choices)))]
             )
         kind, ident = choices[int(number) - 1]
-        return _ask(person, replace(state, step="where", **{kind: ident}))
+        return _ask(person, _chosen(state, kind, ident))
     if step == "where":
         return _ask(person, replace(state, locality=answer[:100], step="what"))
     if step == "what":
@@ -132,10 +139,10 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
 class ReportFlow:
     """The community report as a Flow (conversations/flow.py): the person starts it with REPORT."""
 
-    name = "report"
-    state_type = ReportState
-    command = "report"
-    resumable = True
+    name: str = "report"
+    state_type: type[ReportState] = ReportState
+    command: str | None = "report"
+    resumable: bool = True
 
     def start(self, person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome:
         return start(person, now, timeout, token)

@@ -15,7 +15,16 @@ from conversations.i18n import T
 from conversations.parse import command, parse_statuses
 from conversations.state import FlowState
 from conversations.statuses import open_actions, status_label
-from conversations.views import NoteAdded, Outcome, PersonView, ProgressReported, ProgressRetracted, Reply, iso_period
+from conversations.views import (
+    Event,
+    NoteAdded,
+    Outcome,
+    PersonView,
+    ProgressReported,
+    ProgressRetracted,
+    Reply,
+    iso_period,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,8 +126,9 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
     answered, figures = dict(state.answered), dict(state.figures)
     state = replace(state, answered=answered, figures=figures)
     reported: dict[int, ProgressReported] = {}  # one answer per action and message: the last one
-    recorded, wrong = [], []
-    previous = {}
+    recorded: list[int] = []
+    wrong: list[str] = []
+    previous: dict[str, str | None] = {}
     for item in items:
         number = item.number
         if number is None:  # a bare status answers the first open action (one at a time)
@@ -153,7 +163,7 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
         if number in recorded:
             recorded.remove(number)
         recorded.append(number)
-    events = list(reported.values())
+    events: list[Event] = list(reported.values())
 
     lines = []
     if wrong:
@@ -233,10 +243,10 @@ def _sorted_answered(state: WeeklyState) -> list[int]:
 class WeeklyFlow:
     """The weekly update as a Flow (conversations/flow.py). Only the bot starts it."""
 
-    name = "weekly"
-    state_type = WeeklyState
-    command = None
-    resumable = False
+    name: str = "weekly"
+    state_type: type[WeeklyState] = WeeklyState
+    command: str | None = None
+    resumable: bool = False
 
     def start(self, person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome | None:
         return start(person, now, timeout, token)

@@ -3,10 +3,12 @@
 #
 # From a fresh clone, idempotently:
 #   1. creates .venv (Python 3.11) and installs the project with its [test] extra;
-#   2. installs the system packages the tests need (redis-server, PostgreSQL 15) if missing;
-#   3. starts a throwaway Redis and a throwaway PostgreSQL 15 on free loopback ports;
-#   4. exports TEST_POSTGRES_URL / TEST_REDIS_URL and runs pytest;
-#   5. stops both services on exit and exits with pytest's code
+#   2. checks the code: ruff (lint and format), import-linter (who may import whom, contracts in
+#      pyproject.toml) and mypy (bot/ and conversations/); any finding fails the run;
+#   3. installs the system packages the tests need (redis-server, PostgreSQL 15) if missing;
+#   4. starts a throwaway Redis and a throwaway PostgreSQL 15 on free loopback ports;
+#   5. exports TEST_POSTGRES_URL / TEST_REDIS_URL and runs pytest;
+#   6. stops both services on exit and exits with pytest's code
 #      (pytest's 5, "no tests collected", is reported as a failure).
 #
 # Works as root (PostgreSQL is then run as the unprivileged system user
@@ -227,7 +229,19 @@ else
     echo "$WANT_STAMP" >"$STAMP"
 fi
 
-# ---------------------------------------------------------------- 2. system packages
+# ---------------------------------------------------------------- 2. guards
+# NMIRF_SKIP_GUARDS=1 skips them (e.g. while iterating on one test); CI never sets it.
+if [ "${NMIRF_SKIP_GUARDS:-0}" != 1 ]; then
+    step "guards: ruff check, ruff format --check, lint-imports, mypy"
+    guard_failed=0
+    "$VENV/bin/ruff" check --quiet . || guard_failed=1
+    "$VENV/bin/ruff" format --check --quiet . || { echo "[test.sh] run: .venv/bin/ruff format ." >&2; guard_failed=1; }
+    "$VENV/bin/lint-imports" --no-cache >"$VAR/lint-imports.log" 2>&1 || { cat "$VAR/lint-imports.log" >&2; guard_failed=1; }
+    "$VENV/bin/mypy" --no-incremental >"$VAR/mypy.log" 2>&1 || { cat "$VAR/mypy.log" >&2; guard_failed=1; }
+    [ "$guard_failed" = 0 ] || die "a guard failed (above); the tests were not run"
+fi
+
+# ---------------------------------------------------------------- 3. system packages
 step "checking system packages"
 NEED=()
 command -v redis-server >/dev/null 2>&1 || NEED+=(redis-server)
@@ -241,7 +255,7 @@ PG_BIN="${PG_BIN:-$(find_pg_bin || true)}"
 [ -n "$PG_BIN" ] || die "PostgreSQL 15 binaries (postgres, initdb, pg_ctl) not found"
 step "redis: $(command -v redis-server) ($(redis-server --version | awk '{print $3}' | sed 's/^v=//')); postgres: $PG_BIN"
 
-# ---------------------------------------------------------------- 3a. redis
+# ---------------------------------------------------------------- 4a. redis
 # A previous run killed with SIGKILL may have left its redis behind.
 if [ -f "$REDIS_PID" ]; then
     old="$(cat "$REDIS_PID" 2>/dev/null || true)"
@@ -275,7 +289,7 @@ if [ "$ok" != 1 ]; then
 fi
 step "redis is up"
 
-# ---------------------------------------------------------------- 3b. postgres
+# ---------------------------------------------------------------- 4b. postgres
 if is_root; then
     if ! id -u "$PG_OS_USER" >/dev/null 2>&1; then
         step "creating system user $PG_OS_USER to run postgres"
@@ -349,7 +363,7 @@ then
 fi
 step "postgres is up"
 
-# ---------------------------------------------------------------- 4. pytest
+# ---------------------------------------------------------------- 5. pytest
 export TEST_POSTGRES_URL="postgresql+psycopg://$PG_DB_USER@127.0.0.1:$PG_PORT/$PG_DB_NAME"
 export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 step "TEST_POSTGRES_URL=$TEST_POSTGRES_URL"

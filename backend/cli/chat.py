@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -40,7 +41,7 @@ def chat(base_url: str, phone: str, *, stdin=sys.stdin, stdout=sys.stdout, poll:
     r = client.get("/simulator/messages", params={"phone": phone, "after": 0})
     r.raise_for_status()
     history = r.json()["messages"]
-    waiting = []
+    waiting: list[dict[str, Any]] = []
     for msg in reversed(history):
         if msg["kind"] == "reply" or len(waiting) == 3:
             break

@@ -25,7 +25,11 @@ def cmd_progress_list(args) -> int:
             if u.level == "community":
                 reached = f", {u.people_reached} people reached" if u.people_reached is not None else ""
                 note = f" [community: {u.locality}{reached}]" + note
-            subject = u.action.code if u.action else f"cluster {u.cluster.code}"
+            if u.action:
+                subject = u.action.code
+            else:
+                assert u.cluster is not None  # an update is on an action or, from a community report, a cluster
+                subject = f"cluster {u.cluster.code}"
             print(f"{u.created_at:%Y-%m-%d %H:%M} {u.period} {subject:<8} {u.status:<11} {u.person.name}{figure}{note}")
     return 0
 

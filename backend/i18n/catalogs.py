@@ -8,7 +8,9 @@ construction and a translator sees every message in one place."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -60,7 +62,12 @@ def update() -> list[str]:
         catalog.update(template, no_fuzzy_matching=True)
         if lang == "en":
             for msg in catalog:
-                if msg.id and not msg.string or (isinstance(msg.id, tuple) and not any(msg.string)):
+                # a plural message reaches any() only with its (truthy) tuple of strings
+                if (
+                    msg.id
+                    and not msg.string
+                    or (isinstance(msg.id, tuple) and not any(cast(Iterable[str], msg.string)))
+                ):
                     msg.string = msg.id
         catalog.obsolete.clear()
         _write(path, catalog)
@@ -100,8 +107,10 @@ def check() -> list[str]:
         for msg in catalog:
             if not msg.id:
                 continue
-            strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
-            ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+            # read_po gives a str, or a tuple for a plural message (never Babel's list form); an
+            # empty string (or None) is reported as untranslated before any is read as text
+            strings = cast(tuple[str, ...], msg.string if isinstance(msg.string, tuple) else (msg.string,))
+            ids = cast(tuple[str, ...], msg.id if isinstance(msg.id, tuple) else (msg.id,))
             if msg.fuzzy:
                 problems.append(f"{lang}: fuzzy {ids[0]!r}")
             if not all(strings):

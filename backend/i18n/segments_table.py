@@ -59,6 +59,7 @@ def messages(language: str) -> dict[str, str]:
     """Every kind of message the bot sends, in `language`."""
     p = _person(language)
     prompt = engine.start(weekly.FLOW, p, None, NOW, timedelta(hours=72), "t")
+    assert prompt is not None and prompt.state is not None  # a weekly prompt for a person with actions
     state = prompt.state
     partial = engine.handle_text(p, state, "1D 5P", NOW)
     done = engine.handle_text(p, partial.state, "2P 1250 3B", NOW)
@@ -83,10 +84,13 @@ def messages(language: str) -> dict[str, str]:
 def _more(language: str, p: PersonView) -> dict[str, str]:
     """The report, availability and language commands, and meeting attendance."""
     report = engine.handle_text(p, None, "REPORT", NOW)
+    assert isinstance(report.state, report_flow.ReportState)  # REPORT starts the report flow
     invited = _person(language, (MEETING,))
     both = _person(language, (MEETING, SECOND))
     lonely = _person(language, (replace(MEETING, substitute=None),))
-    waiting = engine.start(weekly.FLOW, invited, None, NOW, timedelta(hours=72), "t").state
+    started = engine.start(weekly.FLOW, invited, None, NOW, timedelta(hours=72), "t")
+    assert started is not None and started.state is not None  # as in messages()
+    waiting = started.state
     return {
         "report_choice": report.replies[0].text,
         "report_where": _say(p, report.state, "1"),

@@ -5,7 +5,9 @@ re-importing the same file changes nothing."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
+from typing import TypedDict, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,10 +23,32 @@ ACT_OPTIONAL = ("short_title", "target_date", "indicator", "recommendations")
 SDG_CODE = re.compile(r"^\d{1,2}\.(\d{1,2}|[a-z])$")
 
 
+class _RecommendationRecord(TypedDict):
+    ref: str
+    mechanism: str
+    text: str
+    support: str | None
+    cycle: str | None
+    cluster: str | None
+    cluster_name: str | None
+    targets: list[str]
+
+
+class _ActionRecord(TypedDict):
+    code: str
+    inst: str
+    title: str
+    short: str | None
+    target: date | None
+    refs: list[str]
+    indicator: str | None
+
+
 def import_recommendations(session: Session, path: str | Path) -> dict[str, int]:
     rows, problems = read_rows(path, REC_REQUIRED, REC_OPTIONAL)
     known_sdg = set(session.scalars(select(SdgTarget.code)))
-    records, seen = [], {}
+    records: list[_RecommendationRecord] = []
+    seen: dict[str, int] = {}
     named = {c.code for c in session.scalars(select(Cluster))}
     for row in rows:
         before = len(problems)
@@ -48,7 +72,7 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
                 )
         if len(problems) == before:
             records.append(
-                dict(
+                _RecommendationRecord(
                     ref=ref,
                     mechanism=mechanism,
                     text=text,
@@ -64,18 +88,18 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for rec in records:
-        cluster = None
+        group: Cluster | None = None
         if rec["cluster"]:
-            cluster = session.scalar(select(Cluster).where(Cluster.code == rec["cluster"]))
-            if cluster is None:
-                cluster = Cluster(code=rec["cluster"], name=rec["cluster_name"])
-                session.add(cluster)
+            group = session.scalar(select(Cluster).where(Cluster.code == rec["cluster"]))
+            if group is None:
+                group = Cluster(code=rec["cluster"], name=rec["cluster_name"])
+                session.add(group)
                 session.flush()
             elif rec["cluster_name"]:
-                update_fields(cluster, name=rec["cluster_name"])
+                update_fields(group, name=rec["cluster_name"])
         item = session.scalar(select(Recommendation).where(Recommendation.reference == rec["ref"]))
         created = item is None
-        if created:
+        if item is None:
             item = Recommendation(reference=rec["ref"], text=rec["text"], mechanism=rec["mechanism"])
             session.add(item)
         changed = update_fields(
@@ -84,11 +108,12 @@ def import_recommendations(session: Session, path: str | Path) -> dict[str, int]
             mechanism=rec["mechanism"],
             cycle=rec["cycle"],
             support=rec["support"],
-            cluster_id=cluster.id if cluster else None,
+            cluster_id=group.id if group else None,
         )
         wanted = sorted(rec["targets"])
         if sorted(t.code for t in item.sdg_targets) != wanted:
-            item.sdg_targets = [session.get(SdgTarget, code) for code in wanted]
+            # every code was checked against the known SDG targets above
+            item.sdg_targets = cast(list[SdgTarget], [session.get(SdgTarget, code) for code in wanted])
             changed = True
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
@@ -99,7 +124,8 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
     rows, problems = read_rows(path, ACT_REQUIRED, ACT_OPTIONAL)
     institutions = {i.short_name: i for i in session.scalars(select(Institution))}
     references = {r.reference: r for r in session.scalars(select(Recommendation))}
-    records, seen = [], {}
+    records: list[_ActionRecord] = []
+    seen: dict[str, int] = {}
     for row in rows:
         before = len(problems)
         code = row.required("code")
@@ -122,7 +148,7 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
                 row.problem("recommendations", f"{ref} is not a known recommendation; import recommendations first")
         if len(problems) == before:
             records.append(
-                dict(
+                _ActionRecord(
                     code=code,
                     inst=inst,
                     title=title,
@@ -139,7 +165,7 @@ def import_actions(session: Session, path: str | Path) -> dict[str, int]:
     for rec in records:
         action = session.scalar(select(Action).where(Action.code == rec["code"]))
         created = action is None
-        if created:
+        if action is None:
             action = Action(
                 code=rec["code"], title=rec["title"], institution_id=institutions[rec["inst"]].id, status="not_started"
             )

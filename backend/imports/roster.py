@@ -110,8 +110,9 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     now = datetime.now(UTC)
-    phones_in_file = {rec["phone"] for _row, rec in checked}
-    for _row, rec in checked:
+    records = [rec for _row, rec in checked if rec is not None]  # all of them: a row that failed raised above
+    phones_in_file = {rec["phone"] for rec in records}
+    for rec in records:
         inst = session.scalar(select(Institution).where(Institution.short_name == rec["short"]))
         if inst is None:
             inst = Institution(short_name=rec["short"], name=rec["inst_name"], level=rec["level"], region=rec["region"])
@@ -121,7 +122,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             update_fields(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
         person = _person_for(session, rec, phones_in_file)
         created = person is None
-        if created:
+        if person is None:
             person = Person(
                 phone=rec["phone"],
                 created_at=now,

@@ -16,7 +16,7 @@ from bot.message import ChannelEvent, InboundMessage
 
 def store_inbound(session: Session, item: InboundMessage | ChannelEvent, now: datetime) -> tuple[int, bool]:
     """Insert the inbox row; (row id, True) when new, (existing id, False) for a duplicate delivery."""
-    channel, provider_id = item.address.channel.value, item.provider_id
+    channel, provider_id = item.address.channel_name, item.provider_id
     existing = session.scalar(
         select(InboxMessage.id).where(InboxMessage.channel == channel, InboxMessage.provider_id == provider_id)
     )
@@ -52,6 +52,8 @@ def store_inbound(session: Session, item: InboundMessage | ChannelEvent, now: da
         existing = session.scalar(
             select(InboxMessage.id).where(InboxMessage.channel == channel, InboxMessage.provider_id == provider_id)
         )
+        if existing is None:  # not that: never acknowledge what was not stored (the provider retries)
+            raise
         return existing, False
     return row.id, True
 

@@ -27,6 +27,7 @@ def ensure(session: Session, *, channel: str, address: str) -> AddressState:
                 session.add(state)
         except IntegrityError:  # created a moment ago by another worker
             state = get(session, channel=channel, address=address)
+            assert state is not None  # the other worker's row, which made our insert fail
     return state
 
 

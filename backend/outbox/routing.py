@@ -4,6 +4,7 @@ WhatsApp outside the 24-hour window) without an approved template for this kind 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,7 @@ def plan(
     now: datetime,
     settings: Settings,
     configured: set[str],
-    tried: set[str] = frozenset(),
+    tried: Set[str] = frozenset(),
 ) -> tuple[list[Route], list[str]]:
     """Usable routes in order, and a reason for each channel left out."""
     routes, reasons = [], []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Literal, overload
 
 from backend.outbox import addresses, routing
 from backend.outbox.delivery import ANSWERS, record_failure
@@ -29,7 +30,7 @@ from backend.roster.models import Person
 from backend.wiring.context import Context
 from backend.wiring.dispatch import BULK_CHANNELS
 from backend.wiring.pacing import Limit, PaceLater
-from bot.message import Address, Channel, DeliveryError, OutboundMessage, ReplyButton
+from bot.message import Address, DeliveryError, OutboundMessage, ReplyButton
 from bot.segments import count_segments, fold_to_gsm
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ def reservations(settings, channel: str, address: str, segments: int | None) -> 
     return slots
 
 
+@overload
+def _book(ctx, slots: list, bulk: Literal[False]) -> float: ...
+@overload
+def _book(ctx, slots: list, bulk: bool) -> float | None: ...
 def _book(ctx, slots: list, bulk: bool) -> float | None:
     """Reserve slots under the channels' limits: the seconds to wait, or None when a bulk message
     would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the worker takes
@@ -119,7 +124,7 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
     row.attempts += 1
     row.next_attempt_at = now + timedelta(seconds=ctx.settings.send_lease_seconds)
     return OutboundMessage(
-        address=Address(Channel(row.channel), row.address),
+        address=Address.of(row.channel, row.address),
         text=text,
         key=row.key,
         buttons=buttons_of(row),
@@ -153,14 +158,14 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
         if message is None:
             return row.status
         attempts, segments = row.attempts, row.segments
-    slots = reservations(ctx.settings, message.address.channel.value, message.address.id, segments)
+    slots = reservations(ctx.settings, message.address.channel_name, message.address.id, segments)
     if bulk and slots and slots[0][0] == channel:  # one unit of the channel's limit is booked already
         key, limit, cost = slots[0]
         slots = ([(key, limit, cost - 1.0)] if cost > 1 else []) + slots[1:]
     wait = max(_book(ctx, slots, bulk=False) if slots else 0.0, slot_at - time.monotonic())
     if wait > 0:
         time.sleep(wait)
-    carrier = ctx.channels[message.address.channel.value]
+    carrier = ctx.channels[message.address.channel_name]
     error: DeliveryError | None = None
     try:
         provider_id = carrier.send(message)
@@ -171,6 +176,7 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
         error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, code="crash")
     with ctx.work() as work:
         row = work.session.get(OutboxMessage, outbox_id, with_for_update=True)
+        assert row is not None  # leased above; outbox rows are never deleted
         done = datetime.now(UTC)
         if error is None:
             row.status, row.provider_id, row.sent_at, row.error = "sent", provider_id, done, None

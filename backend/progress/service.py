@@ -95,7 +95,9 @@ def retract(session: Session, *, action_ids: tuple[int, ...], person_id: int, pe
             .order_by(ProgressUpdate.id.desc())
             .limit(1)
         )
-        session.get(Action, action_id).status = before or "not_started"
+        action = session.get(Action, action_id)
+        assert action is not None  # it had the update just deleted
+        action.status = before or "not_started"
     return removed
 
 

@@ -8,9 +8,10 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
+from bot.handlers import channel_names
 
 LEVELS = ("national", "regional", "local")
-CHANNELS = ("telegram", "sms", "whatsapp", "simulator")
+CHANNELS = channel_names()  # what the `channels` column may name, in the registry's order
 
 
 class Institution(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 
@@ -34,7 +35,8 @@ def fire_due(ctx: Context, now: datetime, *, limit: int = 500) -> int:
             fire.done_at = now
             # The person's row is the lock their inbound messages take: never both at once.
             person = session.get(Person, fire.person_id, with_for_update=True)
-            state = load_state(session, person_id=fire.person_id)
+            # Expiry timers are always armed for a person (sessions.state._arm_expiry).
+            state = load_state(session, person_id=cast(int, fire.person_id))
             if person is None or state is None or session_key(state) != fire.session_token:
                 continue
             view = person_view(

@@ -20,7 +20,7 @@ from backend.db import Database
 from backend.wiring.dispatch import Dispatcher, make_dispatcher
 from backend.wiring.pacing import LocalPacer, Pacer, RedisPacer
 from bot.channel import Channel
-from bot.handlers import REGISTRY
+from bot.handlers import build
 
 
 class Work:
@@ -68,14 +68,6 @@ class Context:
         self.db.dispose()
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    channels: dict[str, Channel] = {}
-    for from_settings in REGISTRY:
-        for channel in from_settings(settings):
-            channels[channel.name] = channel
-    return channels
-
-
 def build_pacer(settings: Settings) -> Pacer:
     """Shared by every worker through Redis when there is one; in this process otherwise."""
     if settings.redis_url:
@@ -89,7 +81,7 @@ def build_context(settings: Settings, dispatcher: Dispatcher | None = None) -> C
     return Context(
         settings=settings,
         db=Database(settings.database_url),
-        channels=build_channels(settings),
+        channels=build(settings),
         dispatcher=dispatcher if dispatcher is not None else make_dispatcher(settings),
         pacer=build_pacer(settings),
     )

@@ -17,10 +17,11 @@ from itertools import count
 from typing import Protocol
 
 from backend.config import Settings
+from bot.handlers import channel_names
 
 log = logging.getLogger(__name__)
 
-BULK_CHANNELS = ("telegram", "sms", "whatsapp", "simulator")
+BULK_CHANNELS = channel_names()
 # Handling what people send, and answering them, always comes first; the bulk queues (one per
 # channel, so that a channel waiting for its rate limit does not hold up the others) take turns.
 PRIORITY_QUEUES = ("inbound", "send-reply")

@@ -98,7 +98,7 @@ return {1, string.format('%.17g', wait)}
 
 class _OneKey:
     def reserve(
-        self, key: str, limit: Limit, cost: float = 1.0, now: float | None = None, max_wait: float | None = None
+        self: Pacer, key: str, limit: Limit, cost: float = 1.0, now: float | None = None, max_wait: float | None = None
     ) -> float:
         """`reserve_many` for a single key."""
         return self.reserve_many([(key, limit, cost)], now=now, max_wait=max_wait)

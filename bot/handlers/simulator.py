@@ -59,4 +59,5 @@ class SimulatorChannel:
         return None
 
 
+NAMES = ("simulator",)
 from_settings = SimulatorChannel.from_settings

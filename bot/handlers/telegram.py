@@ -11,7 +11,9 @@ import hmac
 import json
 import threading
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import UTC
+from typing import TypeVar
 
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -33,6 +35,7 @@ from bot.message import (
 )
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+T = TypeVar("T")
 UPDATES = ["message", "edited_message", "my_chat_member"]
 
 
@@ -73,20 +76,26 @@ def from_update(update: Update) -> InboundMessage | ChannelEvent | Ignored:
         return Ignored("message outside a private chat")
     address = Address(Channel.TELEGRAM, str(msg.chat.id))
     sender = msg.from_user
-    common = dict(
-        address=address,
-        provider_id=uid,
-        sender_name=sender.full_name if sender else "",
-        received_at=(msg.edit_date or msg.date).astimezone(UTC) if (msg.edit_date or msg.date) else None,
-        edited=update.edited_message is not None,
-    )
+    when = msg.edit_date or msg.date
+
+    def inbound(kind: ContentKind, text: str = "", contact: Contact | None = None) -> InboundMessage:
+        return InboundMessage(
+            address=address,
+            provider_id=uid,
+            kind=kind,
+            text=text,
+            contact=contact,
+            sender_name=sender.full_name if sender else "",
+            received_at=when.astimezone(UTC) if when else None,
+            edited=update.edited_message is not None,
+        )
+
     if msg.contact is not None:
         own = sender is not None and msg.contact.user_id is not None and msg.contact.user_id == sender.id
-        return InboundMessage(kind=ContentKind.CONTACT, contact=Contact(msg.contact.phone_number, own), **common)
+        return inbound(ContentKind.CONTACT, contact=Contact(msg.contact.phone_number, own))
     if msg.text:
-        kind = ContentKind.COMMAND if msg.text.startswith("/") else ContentKind.TEXT
-        return InboundMessage(kind=kind, text=msg.text, **common)
-    return InboundMessage(kind=ContentKind.UNSUPPORTED, **common)
+        return inbound(ContentKind.COMMAND if msg.text.startswith("/") else ContentKind.TEXT, msg.text)
+    return inbound(ContentKind.UNSUPPORTED)
 
 
 def _markup(message: OutboundMessage):
@@ -125,9 +134,9 @@ class TelegramSender:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bot: Bot | None = None
 
-    def _run(self, coro):
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, Bot]:
         with self._lock:
-            if self._loop is None:
+            if self._loop is None or self._bot is None:
                 self._loop = asyncio.new_event_loop()
                 threading.Thread(target=self._loop.run_forever, name="telegram-send", daemon=True).start()
                 request = HTTPXRequest(
@@ -137,16 +146,24 @@ class TelegramSender:
                     write_timeout=self._timeout,
                 )
                 self._bot = Bot(self._token, base_url=self._base_url, request=request)
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout * 3)
+            return self._loop, self._bot
+
+    def _run(self, call: Callable[[Bot], Awaitable[T]], wait: float | None = None) -> T:
+        """Run `call(bot)` on the private loop and wait for its result."""
+        loop, bot = self._started()
+
+        async def go() -> T:
+            return await call(bot)
+
+        return asyncio.run_coroutine_threadsafe(go(), loop).result(wait or self._timeout * 3)
 
     def send(self, message: OutboundMessage) -> str:
-        async def go():
-            return await self._bot.send_message(
-                chat_id=int(message.address.id), text=message.text, reply_markup=_markup(message)
-            )
-
         try:
-            sent = self._run(go())
+            sent = self._run(
+                lambda bot: bot.send_message(
+                    chat_id=int(message.address.id), text=message.text, reply_markup=_markup(message)
+                )
+            )
         except TelegramError as exc:
             raise _delivery_error(exc) from None
         except TimeoutError:
@@ -154,31 +171,20 @@ class TelegramSender:
         return str(sent.message_id)
 
     def set_webhook(self, url: str, secret: str) -> bool:
-        async def go():
-            return await self._bot.set_webhook(url=url, secret_token=secret, allowed_updates=UPDATES)
-
-        return bool(self._run(go()))
+        return bool(self._run(lambda bot: bot.set_webhook(url=url, secret_token=secret, allowed_updates=UPDATES)))
 
     def delete_webhook(self) -> bool:
-        async def go():
-            return await self._bot.delete_webhook()
-
-        return bool(self._run(go()))
+        return bool(self._run(lambda bot: bot.delete_webhook()))
 
     def get_updates(self, offset: int | None, timeout: int = 20) -> list[tuple[int, bytes]]:
         """Long-poll for updates (for running without a public URL): (update_id, raw JSON) pairs."""
-
-        async def go():
-            return await self._bot.get_updates(
+        updates = self._run(
+            lambda bot: bot.get_updates(
                 offset=offset, timeout=timeout, allowed_updates=UPDATES, read_timeout=timeout + 10
-            )
-
-        updates = self._run(go()) if timeout < self._timeout else self._run_long(go(), timeout)
+            ),
+            wait=max(self._timeout * 3, timeout + 30),
+        )
         return [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
-
-    def _run_long(self, coro, timeout: int):
-        self._run(asyncio.sleep(0))  # make sure the loop exists
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout + 30)
 
     def close(self) -> None:
         if self._loop is not None:
@@ -241,4 +247,5 @@ class TelegramChannel:
             self.sender.close()
 
 
+NAMES = ("telegram",)
 from_settings = TelegramChannel.from_settings

@@ -283,6 +283,9 @@ class WhatsAppChannel(_TwilioChannel):
     webhooks = (Webhook("twilio/whatsapp", WebhookAnswer(EMPTY_TWIML, "text/xml")),)
 
 
+NAMES = ("sms", "whatsapp")
+
+
 def from_settings(settings) -> list[_TwilioChannel]:
     """The SMS and WhatsApp channels, sharing one client when Twilio is configured."""
     enabled = bool(settings.twilio_enabled)

@@ -43,8 +43,8 @@ class Work:
 class Context:
     settings: Settings
     db: Database
+    dispatcher: Dispatcher
     channels: dict[str, Channel] = field(default_factory=dict)
-    dispatcher: Dispatcher = None  # type: ignore[assignment]  # set by build_context
     pacer: Pacer = field(default_factory=LocalPacer)
 
     @property

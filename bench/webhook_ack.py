@@ -101,14 +101,19 @@ async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) 
 
 
 def wait_handled(db: str, timeout: float = 120) -> None:
-    """Until every stored update has been handled (each sender not in the roster gets one
-    "not registered" answer a day, so the replies alone cannot tell)."""
+    """Until every stored update has been handled and every answer sent (each sender not in
+    the roster gets one "not registered" answer a day, so counting replies cannot tell), so that
+    the next round meets an idle server."""
     import sqlite3
 
     deadline = time.time() + timeout
     while time.time() < deadline:
         with sqlite3.connect(db, timeout=30) as conn:
-            if conn.execute("SELECT count(*) FROM inbound_message WHERE status = 'new'").fetchone()[0] == 0:
+            busy = conn.execute(
+                "SELECT (SELECT count(*) FROM inbound_message WHERE status = 'new')"
+                " + (SELECT count(*) FROM outbound_message WHERE status IN ('queued', 'sending'))"
+            ).fetchone()[0]
+            if busy == 0:
                 return
         time.sleep(0.2)
 

@@ -54,7 +54,6 @@ STATUSES = {
 
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-__all__ = ["UnknownStatus"]  # raised by parse_status; defined in bot.message for every channel
 
 
 class _Form:

@@ -84,11 +84,26 @@ def read_date(text: str, language: str, today: date) -> date | None:
     return None
 
 
+# Words besides the date an AWAY command may carry ("absent jusqu'au 15/12", "away until Friday"),
+# and besides no date at all ("away soon": the bot asks until when). More is a sentence that
+# merely starts with the word ("Absent de la réunion car malade..."), not the command.
+WORDS_WITH_A_DATE, WORDS_WITHOUT = 4, 2
+
+
 def handle(person: PersonView, text: str, now: datetime) -> Outcome | None:
-    """AWAY <date> / BACK; None when the message is neither."""
+    """AWAY <date> / BACK; None when the message is neither. They are commands only when the
+    message is the command: BACK alone; AWAY alone, or with a date and a few words around it."""
     tokens = _tokens(normalise(text))
     found = _scan(tokens, 0, ("away", "back"), person.language, fuzzy=False) if tokens else None
     if not found:
+        return None
+    rest = tokens[found[1] :]
+    words = [tok for tok in rest if not tok.is_number]
+    if found[0] == "back" and rest:
+        return None  # "Retour du ministre prévu lundi" is a note, not BACK
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
+    until = read_date(text[tokens[found[1] - 1].end :], person.language, today) if rest else None
+    if found[0] == "away" and len(words) > (WORDS_WITH_A_DATE if until else WORDS_WITHOUT):
         return None
     t = T(person.language, person.fallback_language)
     if found[0] == "back":
@@ -97,8 +112,6 @@ def handle(person: PersonView, text: str, now: datetime) -> Outcome | None:
             replies=[Reply(t("Welcome back. Your prompts come to you again."))],
             events=[AvailabilityChanged(None)],
         )
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    until = read_date(text[tokens[found[1] - 1].end :], person.language, today)
     if until is None or until < today:
         later = today + timedelta(days=14)
         example = f"{later.day}/{later.month}" if _day_first(person.language) else f"{later.month}/{later.day}"

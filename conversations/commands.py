@@ -65,8 +65,12 @@ def language_names() -> dict[str, str]:
     return names
 
 
+LANGUAGE_NAME_WORDS = 2  # "LANG xx", "langue française": at most this many words name a language
+
+
 def language(person: PersonView, text: str) -> Outcome | None:
-    """`LANG fr`, `langue espanol`, `LANG`: None when the message is not a LANG command."""
+    """`LANG fr`, `langue espanol`, `LANG`: None when the message is not a LANG command (the
+    word followed by more than a language's name: "Language of the bill agreed" is a note)."""
     tokens = _tokens(normalise(text))
     # Exact words only: "land", "long" must never switch anyone's language.
     found = _scan(tokens, 0, ("lang",), person.language, fuzzy=False) if tokens else None
@@ -74,6 +78,8 @@ def language(person: PersonView, text: str) -> Outcome | None:
         return None
     rest = normalise(text[tokens[found[1] - 1].end :] if len(tokens) > found[1] else "").strip()
     code = language_names().get(rest)
+    if code is None and len(tokens) - found[1] > LANGUAGE_NAME_WORDS:
+        return None
     if code is None:
         t = T(person.language, person.fallback_language)
         choices = ", ".join(f"{c} ({Locale.parse(c).get_display_name(c)})" for c in available_languages())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from conversations.budget import cut, fitted
+from conversations.hints import command_hint
 from conversations.i18n import T
 from conversations.parse import command, normalise
 from conversations.state import FlowState
@@ -108,10 +109,17 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
             )
         kind, ident = choices[int(number) - 1]
         return _ask(person, _chosen(state, kind, ident))
-    if step == "where":
-        return _ask(person, replace(state, locality=answer[:100], step="what"))
-    if step == "what":
-        return _ask(person, replace(state, what=answer[:500], step="reached"))
+    if step in ("where", "what"):  # taken as written, whatever word it starts with
+        nxt = (
+            replace(state, locality=answer[:100], step="what")
+            if step == "where"
+            else replace(state, what=answer[:500], step="reached")
+        )
+        outcome = _ask(person, nxt)
+        hint = command_hint(person, text)
+        if hint is not None:
+            outcome.replies.insert(0, hint)
+        return outcome
     reached = None
     if not command(text, person.language, ("skip",)):
         digits = normalise(answer).replace(",", "").replace(" ", "")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from conversations.budget import cut, fitted
+from conversations.hints import command_hint
 from conversations.i18n import T
 from conversations.parse import command, parse_statuses
 from conversations.state import FlowState
@@ -104,9 +105,10 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
         if state.step == "note" and text.strip():
             note = text.strip()[:500]
             ids = tuple(state.actions[int(n) - 1] for n in sorted(state.answered, key=int))
+            hint = command_hint(person, text)
             return Outcome(
                 state=None,
-                replies=[Reply(t("Note added. Thank you."))],
+                replies=[Reply(t("Note added. Thank you."))] + ([hint] if hint else []),
                 events=[NoteAdded(action_ids=ids, period=state.period, note=note)],
             )
         example = "1D" if count == 1 else "1D 2P"

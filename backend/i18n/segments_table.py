@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.segments import count_segments, fold_to_gsm
-from conversations import attendance, engine, onboarding, subscription, weekly
+from conversations import attendance, engine, hints, onboarding, subscription, weekly
 from conversations import report as report_flow
 from conversations.i18n import available_languages
+from conversations.parse import keywords
 from conversations.views import ActionView, ClusterView, InvitationView, PersonView
 
 NOW = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
@@ -77,8 +78,18 @@ def messages(language: str) -> dict[str, str]:
         "start": subscription.started(language).text,
         "not_registered": onboarding.unknown_sender(language, "sms")[0].text,
         "expired_weekly": engine.expired_note(p, state),
+        "command_hint": _hint(p),
         **_more(language, p),
     }
+
+
+def _hint(p: PersonView) -> str:
+    """A note that starts with the language's longest command phrase, taken as written."""
+    phrases = [" ".join(ph) for meaning in hints.COMMANDS for ph in keywords(p.language).get(meaning, ())]
+    longest = max(phrases, key=len)
+    reply = hints.command_hint(p, f"{longest} of the minister is planned after the cabinet meeting")
+    assert reply is not None
+    return reply.text
 
 
 def _more(language: str, p: PersonView) -> dict[str, str]:

@@ -9,9 +9,9 @@ chat.events                # every domain event so far
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from conversations import engine, weekly
+from conversations.state import FlowState
 from conversations.views import Event, Outcome, PersonView
 
 TIMEOUT = timedelta(days=3)
@@ -23,7 +23,7 @@ class Chat:
         self.now = now
         self.timeout = timeout
         self.token = token
-        self.state: dict[str, Any] | None = None
+        self.state: FlowState | None = None
         self.events: list[Event] = []
         self.outcomes: list[Outcome] = []
         self.lines: list[tuple[str, str]] = []  # ("person" | "bot", text), for failure output

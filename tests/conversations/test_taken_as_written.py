@@ -1,0 +1,102 @@
+"""What a person types at a step that takes text (a note, a place, a description) is kept as they
+wrote it, whatever word it starts with, in every language; the reply says how to send the command
+instead. A command word is a command only when the message is the command."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conversations import engine
+from conversations.views import ActionView, AvailabilityChanged, LanguageChanged, NoteAdded, PersonView
+from tests.conversations.transcript import Chat
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+ACTIONS = (ActionView(101, "Draft the bill", "in_progress"), ActionView(102, "Train officers", "not_started"))
+
+# Notes as officials write them, each starting with one of its language's command words.
+NOTES = [
+    ("en", "Back from the workshop, the bill goes to cabinet in January", "BACK"),
+    ("en", "Away from the office part of the week: training postponed", "AWAY"),
+    ("en", "Language of the bill agreed with the drafters", "LANGUAGE"),
+    ("fr", "Retour du ministre prévu lundi, signature ensuite", "RETOUR"),
+    ("fr", "De retour de mission, le rapport est en relecture", "DE RETOUR"),
+    ("fr", "Absent de la réunion car malade, le dossier avance", "ABSENT"),
+    ("es", "De regreso de la misión, el informe está en revisión", "DE REGRESO"),
+    ("es", "Ausente el director, la firma se retrasa una semana", "AUSENTE"),
+    ("pt", "Voltei da missão e o relatório está em revisão", "VOLTEI"),
+    ("pt", "Ausente o diretor, a assinatura atrasa uma semana", "AUSENTE"),
+    ("ar", "عدت من الورشة والمشروع أمام مجلس الوزراء", "عدت"),
+    ("ar", "غائب المدير هذا الأسبوع والتوقيع مؤجل", "غائب"),
+]
+
+
+def person(language: str) -> PersonView:
+    return PersonView(
+        id=1,
+        name="Amina Odhiambo",
+        language=language,
+        timezone="Africa/Nairobi",
+        actions=ACTIONS,
+        report_actions=ACTIONS[:1],
+    )
+
+
+@pytest.mark.parametrize("language,note,word", NOTES)
+def test_a_note_that_starts_with_a_command_word_is_stored_as_written(language, note, word):
+    chat = Chat(person(language), NOW)
+    chat.prompt()
+    chat.say("1D 2P")
+    reply = chat.say(note)
+    assert chat.last_events == [NoteAdded(action_ids=(101, 102), period="2026-W48", note=note)]
+    assert chat.state is None and word in reply
+    assert not any(isinstance(e, AvailabilityChanged | LanguageChanged) for e in chat.events)
+
+
+@pytest.mark.parametrize("language,text,word", NOTES)
+def test_a_place_or_a_description_that_starts_with_a_command_word_is_kept(language, text, word):
+    chat = Chat(person(language), NOW)
+    chat.say(
+        "REPORT" if language == "en" else {"fr": "RAPPORT", "es": "INFORME", "pt": "RELATORIO", "ar": "تقرير"}[language]
+    )
+    assert chat.state.step == "where"
+    reply = chat.say(text)
+    assert chat.state.locality == text[:100] and word in reply
+    chat.say(text)
+    assert chat.state.what == text and chat.state.step == "reached"
+    assert not any(isinstance(e, AvailabilityChanged | LanguageChanged) for e in chat.events)
+
+
+@pytest.mark.parametrize(
+    "language,text", [("en", "BACK"), ("fr", "de retour"), ("fr", "je suis de retour"), ("ar", "عدت")]
+)
+def test_back_alone_is_still_the_command_at_the_note_step(language, text):
+    chat = Chat(person(language), NOW)
+    chat.prompt()
+    chat.say("1D 2P")
+    chat.say(text)
+    assert chat.last_events == [AvailabilityChanged(None)] and chat.state.step == "note"
+
+
+@pytest.mark.parametrize(
+    "language,text", [("en", "AWAY 15/12"), ("en", "away until Friday"), ("fr", "absent jusqu'au 15 décembre")]
+)
+def test_away_with_its_date_is_still_the_command(language, text):
+    out = engine.handle_text(person(language), None, text, NOW)
+    assert len(out.events) == 1 and isinstance(out.events[0], AvailabilityChanged)
+
+
+def test_lang_with_a_language_is_the_command_and_lang_in_a_sentence_is_not():
+    assert engine.handle_text(person("en"), None, "LANG fr", NOW).events == [LanguageChanged("fr")]
+    asked = engine.handle_text(person("en"), None, "LANG", NOW)
+    assert "Send LANG and a language code" in asked.replies[0].text
+    sentence = engine.handle_text(person("en"), None, "Language of the bill agreed with the drafters", NOW)
+    assert sentence.events == [] and "Send LANG" not in sentence.replies[0].text
+
+
+def test_a_plain_note_gets_no_hint():
+    chat = Chat(person("fr"), NOW)
+    chat.prompt()
+    chat.say("1D 2P")
+    assert chat.say("Le texte est chez le Premier ministre") == "Note ajoutée. Merci."

@@ -6,7 +6,6 @@ only after the commit; a delivery status goes to the outbox."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -70,7 +69,7 @@ def _route(channel: Channel, hook: Webhook) -> Callable[..., Coroutine[Any, Any,
         answer = await run_in_threadpool(_take, ctx, items)
         if hook.answer is not None:
             return Response(hook.answer.body, media_type=hook.answer.media_type)
-        return Response(json.dumps(answer), media_type="application/json")
+        return JSONResponse(answer)
 
     webhook.__name__ = f"webhook_{hook.path.replace('/', '_')}"
     return webhook

@@ -48,7 +48,7 @@ def _process(ctx, inbox_id: int) -> None:
                 .order_by(InboxMessage.id)
                 .with_for_update()
             ).all()
-            runner = Runner(session, settings=ctx.settings, channels=ctx.channels)
+            runner = Runner(session, settings=ctx.settings, channels=ctx.channels, configured=ctx.configured)
             for item in rows:
                 if item.status != "new":
                     continue

@@ -23,11 +23,11 @@ from conversations.views import Outcome, Reply
 
 
 class Runner:
-    def __init__(self, session: Session, *, settings: Settings, channels: dict[str, Channel]):
+    def __init__(self, session: Session, *, settings: Settings, channels: dict[str, Channel], configured: set[str]):
         self.session = session
         self.settings = settings
         self.channels = channels
-        self.configured = {name for name, channel in channels.items() if channel.ready() is None}
+        self.configured = configured
         self.default_language = settings.default_language
         self.timeout = timedelta(hours=settings.session_timeout_hours)
         self.outbox: list[OutboxMessage] = []

@@ -41,10 +41,12 @@ def normalise(text: str) -> str:
 
 
 @cache
-def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """meaning -> phrases, each phrase a tuple of normalised words."""
+def _keyword_file(language: str) -> tuple[dict[str, tuple[tuple[str, ...], ...]], frozenset[str]]:
+    """The language's keywords.txt: meaning -> phrases (tuples of normalised words), and the
+    words marked `=word`, which match only as written (no typo: one edit away is another meaning)."""
     path = LOCALES_DIR / language / "keywords.txt"
     table: dict[str, list[tuple[str, ...]]] = {}
+    exact: set[str] = set()
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
@@ -52,10 +54,23 @@ def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
                 continue
             meaning, words = line.split(":", 1)
             for phrase in words.split(","):
-                tokens = tuple(tok.text for tok in _tokens(normalise(phrase.strip())))
+                phrase = phrase.strip()
+                tokens = tuple(tok.text for tok in _tokens(normalise(phrase.removeprefix("="))))
                 if tokens:
                     table.setdefault(meaning.strip(), []).append(tokens)
-    return {k: tuple(v) for k, v in table.items()}
+                    if phrase.startswith("="):
+                        exact.add(tokens[0])
+    return {k: tuple(v) for k, v in table.items()}, frozenset(exact)
+
+
+def keywords(language: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """meaning -> phrases, each phrase a tuple of normalised words."""
+    return _keyword_file(language)[0]
+
+
+def exact_only(language: str) -> frozenset[str]:
+    """Keywords that never match with a typo (`=word` in keywords.txt)."""
+    return _keyword_file(language)[1]
 
 
 def _languages_for(language: str) -> list[str]:
@@ -121,8 +136,9 @@ def _near_index(language: str) -> dict[str, set[str]]:
     """Each first word of four letters or more, and each of its one-letter deletions -> that word:
     the candidates one edit away from a typed word share one of these keys with it."""
     index: dict[str, set[str]] = {}
+    exact = exact_only(language)
     for word in _by_first_word(language):
-        if len(word) >= 4:
+        if len(word) >= 4 and word not in exact:
             for key in _deletions(word) | {word}:
                 index.setdefault(key, set()).add(word)
     return index

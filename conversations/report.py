@@ -166,7 +166,7 @@ class ReportFlow:
 
     def expired_note(self, person: PersonView, state: ReportState) -> str:
         t = T(person.language, person.fallback_language)
-        return t("Your community report was not finished and has closed. Send REPORT to start again.")
+        return t("Your community report was not finished and has closed. Send REPORT for a new one.")
 
     def waiting_note(self, person: PersonView) -> str:
         t = T(person.language, person.fallback_language)
@@ -183,7 +183,7 @@ class ReportFlow:
 
     def help_text(self, person: PersonView, state: ReportState) -> str:
         t = T(person.language, person.fallback_language)
-        return t("Community report: answer each question, or SKIP to cancel.")
+        return t("Community report: answer each question, or SKIP to drop it.")
 
 
 FLOW = ReportFlow()

@@ -4,7 +4,8 @@
 # From a fresh clone, idempotently:
 #   1. creates .venv (Python 3.11) and installs the project with its [test] extra;
 #   2. checks the code: ruff (lint and format), import-linter (who may import whom, contracts in
-#      pyproject.toml) and mypy (bot/ and conversations/); any finding fails the run;
+#      pyproject.toml), mypy (bot/, conversations/, backend/) and the keyword audit
+#      (`nmirf i18n keywords --check`); any finding fails the run;
 #   3. installs the system packages the tests need (redis-server, PostgreSQL 15) if missing;
 #   4. starts a throwaway Redis and a throwaway PostgreSQL 15 on free loopback ports;
 #   5. exports TEST_POSTGRES_URL / TEST_REDIS_URL and runs pytest;
@@ -232,12 +233,13 @@ fi
 # ---------------------------------------------------------------- 2. guards
 # NMIRF_SKIP_GUARDS=1 skips them (e.g. while iterating on one test); CI never sets it.
 if [ "${NMIRF_SKIP_GUARDS:-0}" != 1 ]; then
-    step "guards: ruff check, ruff format --check, lint-imports, mypy"
+    step "guards: ruff check, ruff format --check, lint-imports, mypy, the keyword audit"
     guard_failed=0
     "$VENV/bin/ruff" check --quiet . || guard_failed=1
     "$VENV/bin/ruff" format --check --quiet . || { echo "[test.sh] run: .venv/bin/ruff format ." >&2; guard_failed=1; }
     "$VENV/bin/lint-imports" --no-cache >"$VAR/lint-imports.log" 2>&1 || { cat "$VAR/lint-imports.log" >&2; guard_failed=1; }
     "$VENV/bin/mypy" --no-incremental >"$VAR/mypy.log" 2>&1 || { cat "$VAR/mypy.log" >&2; guard_failed=1; }
+    "$VENV/bin/nmirf" i18n keywords --check >"$VAR/keywords.log" 2>&1 || { cat "$VAR/keywords.log" >&2; guard_failed=1; }
     [ "$guard_failed" = 0 ] || die "a guard failed (above); the tests were not run"
 fi
 

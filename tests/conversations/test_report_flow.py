@@ -77,7 +77,7 @@ def test_people_reached_must_be_a_number():
 def test_skip_cancels_and_help_explains():
     """SKIP before the last question cancels; HELP explains without losing the place."""
     state, replies, events = run(person(), "REPORT", "1", "HELP")
-    assert "SKIP to cancel" in replies[-1] and state.step == "where"
+    assert "SKIP to drop it" in replies[-1] and state.step == "where"
     state, replies, events = run(person(), "REPORT", "1", "skip")
     assert replies[-1] == "Report cancelled." and state is None and events == []
 

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.sessions.models import ConversationSession, Fire
-from conversations.flows import dump_state
-from conversations.flows import load_state as load
+from conversations import flows
 from conversations.state import FlowState
 
 EXPIRY = "session_expiry"
@@ -20,13 +19,13 @@ EXPIRY = "session_expiry"
 
 def load_state(session: Session, *, person_id: int) -> FlowState | None:
     row = session.scalar(select(ConversationSession).where(ConversationSession.person_id == person_id))
-    return load(row.state) if row is not None else None
+    return flows.load_state(row.state) if row is not None else None
 
 
 def save_state(session: Session, *, person_id: int, state: FlowState | None, now: datetime) -> None:
     """Store the person's conversation, and keep one expiry timer for it (none when nothing waits)."""
     row = session.scalar(select(ConversationSession).where(ConversationSession.person_id == person_id))
-    stored = dump_state(state)
+    stored = flows.dump_state(state)
     if row is None:
         row = ConversationSession(person_id=person_id, state=stored, updated_at=now)
         session.add(row)

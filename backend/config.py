@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     telegram_chat_rate: float = 1.0  # messages per second, one chat
     sms_rate: float = 1.0  # SMS segments per second (Twilio long code: 1)
     whatsapp_rate: float = 10.0  # messages per second
+    # What messages call the mechanism ("Please ask your NMIRF secretariat"): its national name.
+    mechanism_name: str = "NMIRF"
     default_language: str = "en"
     default_timezone: str = "UTC"
     session_timeout_hours: int = 72  # a waiting conversation expires after this
@@ -124,6 +126,14 @@ class Settings(BaseSettings):
         # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -.
         if v and (len(v) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in v)):
             raise ValueError("expected 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return v
+
+    @field_validator("mechanism_name")
+    @classmethod
+    def _mechanism(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if not v or len(v) > 40:
+            raise ValueError("expected the mechanism's name as officials know it, 1-40 characters (it is sent by SMS)")
         return v
 
     @field_validator("default_language")

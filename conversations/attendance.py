@@ -17,12 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-
-from conversations.budget import cut, fitted
+from conversations.budget import cut, fitted, place_limit
 from conversations.i18n import T
 from conversations.parse import _tokens, keyword_and_number, keywords, normalise
 from conversations.views import AttendanceAnswered, InvitationView, Outcome, PersonView, Reply
+from conversations.writing import day_and_time
 
 MEANINGS = ("yes", "no", "sub")
 ANSWER_OF = {"yes": "confirmed", "no": "declined", "sub": "delegated"}
@@ -38,33 +37,39 @@ class Answer:
 
 def when(person: PersonView, invitation: InvitationView) -> str:
     """The meeting's day and time in the person's language and time zone: "Thu, Dec 3 10:00"."""
-    local = invitation.starts_at.astimezone(ZoneInfo(person.timezone))
-    return (
-        format_skeleton("MMMEd", local, locale=person.language)
-        + " "
-        + format_skeleton("Hm", local, locale=person.language)
-    )
+    return day_and_time(invitation.starts_at.astimezone(ZoneInfo(person.timezone)), person.language)
 
 
 def invitation_text(person: PersonView, invitation: InvitationView) -> str:
     """The invitation itself, as sent to the person (the lead, or the substitute sent instead)."""
     t = T(person.language, person.fallback_language)
-    values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=cut(invitation.place, PLACE_MAX))
+    place = cut(invitation.place, place_limit(person.medium, PLACE_MAX))
+    values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=place)
     if invitation.sent_by:
         return fitted(
+            # TRANSLATORS: an invitation sent to a substitute. {ref}: the meeting number, e.g. 12 (keep every {ref});
+            # {title}: the meeting title (shortened to fit); {when}: its day and time, e.g. "Thu, Dec 3 10:00";
+            # {place}: e.g. "Sheria House, room 4"; {name}: the lead who sends them, e.g. "Amina Yusuf". YES/NO: your
+            # language's words for them (keywords.txt). Sent by SMS: keep it as short as the English.
             lambda limit: t(
                 "Meeting {ref}: {title}, {when}, {place}. {name} asks you to go instead. Reply YES {ref} or NO {ref}.",
                 name=invitation.sent_by,
                 title=cut(invitation.title, limit),
                 **values,
-            )
+            ),
+            person.medium,
         )
     return fitted(
+        # TRANSLATORS: the invitation to a meeting. {ref}: the meeting number, e.g. 12 (keep every {ref}); {title}:
+        # the meeting title (shortened to fit); {when}: its day and time, e.g. "Thu, Dec 3 10:00"; {place}: e.g.
+        # "Sheria House, room 4". YES/NO/SUB: your language's words (keywords.txt). Sent by SMS: keep it as short as
+        # the English.
         lambda limit: t(
             "Meeting {ref}: {title}, {when}, {place}. Reply YES {ref}, NO {ref}, or SUB {ref} to send your substitute.",
             title=cut(invitation.title, limit),
             **values,
-        )
+        ),
+        person.medium,
     )
 
 
@@ -91,6 +96,8 @@ def ask_which(person: PersonView, answer: Answer) -> Reply:
     t = T(person.language, person.fallback_language)
     ref = _choices(person)[0].meeting_id
     return Reply(
+        # TRANSLATORS: {ref}: a meeting number, e.g. 12; {answer}: the person's own word, e.g. YES. HELP: your
+        # language's help word. Sent by SMS: keep it as short as the English.
         t(
             "Did you mean meeting {ref}? If so, reply {answer} {ref}. Nothing was recorded; "
             "send HELP to see the other question.",
@@ -111,6 +118,8 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
     if reply.meeting_id is not None:
         found = [i for i in person.invitations if i.meeting_id == reply.meeting_id]
         if not found:
+            # TRANSLATORS: {ref}: the meeting number the person quoted, e.g. 99; their invitations are listed below
+            # it. Sent by SMS: keep it as short as the English.
             head = t("You have no open invitation to meeting {ref}.", ref=reply.meeting_id)
             return Outcome(state=None, replies=[Reply(_listing(person, head, list(person.invitations)))])
         invitation = found[0]
@@ -118,6 +127,8 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
         choices = _choices(person)
         if len(choices) > 1:
             example = f"{reply.word} {choices[0].meeting_id}"
+            # TRANSLATORS: {count}: how many invitations, e.g. 2; {example}: the person's word and a meeting number,
+            # e.g. "YES 12". The invitations are listed below it. Sent by SMS: keep it as short as the English.
             head = t.n(
                 "You have {count} open invitation. Reply with the meeting number, e.g. {example}:",
                 "You have {count} open invitations. Reply with the meeting number, e.g. {example}:",
@@ -130,25 +141,33 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
     if reply.meaning == "sub" and invitation.substitute is None:
         return Outcome(
             state=None,
+            # TRANSLATORS: {ref}: the meeting number, e.g. 12. Sent by SMS: keep it as short as the English.
             replies=[Reply(t("No substitute can go in your place. Please reply YES {ref} or NO {ref}.", ref=ref))],
         )
     event = AttendanceAnswered(meeting_id=ref, answer=ANSWER_OF[reply.meaning])
     if reply.meaning == "yes":
+        # TRANSLATORS: {ref}: the meeting number, e.g. 12; {when}: e.g. "Thu, Dec 3 10:00"; {place}: e.g. "Sheria
+        # House, room 4". Sent by SMS: keep it as short as the English.
         text = t(
             "Thank you: you will attend meeting {ref}, {when}, {place}.",
             ref=ref,
             when=when(person, invitation),
-            place=cut(invitation.place, PLACE_MAX),
+            place=cut(invitation.place, place_limit(person.medium, PLACE_MAX)),
         )
     elif reply.meaning == "sub":
+        # TRANSLATORS: {name}: the substitute invited instead, e.g. "Peter Otieno"; {ref}: the meeting number, e.g.
+        # 12. Sent by SMS: keep it as short as the English.
         text = t("Noted: {name} is invited to meeting {ref} in your place.", name=invitation.substitute, ref=ref)
     elif invitation.substitute:
+        # TRANSLATORS: {ref}: the meeting number, e.g. 12; {name}: the substitute who could go, e.g. "Peter Otieno".
+        # Sent by SMS: keep it as short as the English.
         text = t(
             "Noted: you will not attend meeting {ref}. To send {name} instead, reply SUB {ref}.",
             ref=ref,
             name=invitation.substitute,
         )
     else:
+        # TRANSLATORS: {ref}: the meeting number, e.g. 12. Sent by SMS: keep it as short as the English.
         text = t("Noted: you will not attend meeting {ref}.", ref=ref)
     return Outcome(state=None, replies=[Reply(text)], events=[event])
 
@@ -157,7 +176,8 @@ def _listing(person: PersonView, head: str, invitations: list[InvitationView]) -
     return fitted(
         lambda limit: "\n".join(
             [head] + [f"{i.meeting_id} {cut(i.title, limit)}, {when(person, i)}" for i in invitations]
-        )
+        ),
+        person.medium,
     )
 
 
@@ -165,6 +185,8 @@ def pending_lines(person: PersonView) -> list[str]:
     """For STATUS and the menu: each invitation still waiting for an answer."""
     t = T(person.language, person.fallback_language)
     return [
+        # TRANSLATORS: one line per invitation still unanswered (STATUS, menu). {ref}: the meeting number, e.g. 12;
+        # {when}: e.g. "Thu, Dec 3 10:00". Sent by SMS: keep it as short as the English.
         t(
             "Meeting {ref}, {when}: please reply YES {ref}, NO {ref} or SUB {ref}.",
             ref=i.meeting_id,

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from babel import Locale
-
 from conversations.attendance import pending_lines
-from conversations.budget import cut, fitted
+from conversations.budget import fitted, title_of
 from conversations.flows import flow_of
-from conversations.i18n import T, available_languages
+from conversations.i18n import T, available_languages, locale_of
 from conversations.parse import _scan, _tokens, command, normalise
 from conversations.state import FlowState
 from conversations.statuses import open_actions, status_label
-from conversations.views import LanguageChanged, Outcome, PersonView, Reply
+from conversations.views import SMS, LanguageChanged, Outcome, PersonView, Reply
+from conversations.writing import listing
 
 
 def status(person: PersonView, state: FlowState | None) -> Reply:
@@ -27,23 +26,29 @@ def status(person: PersonView, state: FlowState | None) -> Reply:
         after.append(waiting)
     after += pending_lines(person)
     if not actions:
-        return Reply("\n".join([t("You have no open action.")] + after))
-    head = t.n("{count} open action:", "{count} open actions:", len(actions))
+        # TRANSLATORS: the answer to STATUS when every action is done. Sent by SMS: keep it as short as the English.
+        return Reply("\n".join([t("You have no action still to complete.")] + after))
+    # TRANSLATORS: {count}: how many actions, e.g. 3; one line per action follows ("1 Draft the bill: in progress").
+    # Sent by SMS: keep it as short as the English.
+    head = t.n("{count} action still to complete:", "{count} actions still to complete:", len(actions))
     return Reply(
         fitted(
             lambda limit: "\n".join(
                 [head]
                 + [
+                    # TRANSLATORS: {number}: the action's number, e.g. 1; {title}: its title, e.g. "Draft the bill";
+                    # {status}: its status, e.g. "in progress". Sent by SMS: keep it as short as the English.
                     t(
                         "{number} {title}: {status}",
                         number=n,
-                        title=cut(a.title, limit),
+                        title=title_of(a, limit),
                         status=status_label(t, a.status),
                     )
                     for n, a in enumerate(actions, 1)
                 ]
                 + after
-            )
+            ),
+            person.medium,
         )
     )
 
@@ -55,14 +60,36 @@ def language_names() -> dict[str, str]:
     names = {}
     codes = available_languages()
     for code in codes:
-        locale = Locale.parse(code)
         names[code] = code
+        names[normalise(own_name(code))] = code
+        locale = locale_of(code)
+        if locale is None:
+            continue
         for other in codes:
+            if locale_of(other) is None:
+                continue  # CLDR has no names in that language
             name = normalise(locale.get_display_name(other) or code)
             names[name] = code
             if name.startswith("ال"):
                 names[name[2:]] = code
     return names
+
+
+def _name_in(code: str, reader: str) -> str:
+    locale = locale_of(code)
+    return (locale.get_display_name(reader) if locale is not None else None) or own_name(code)
+
+
+def own_name(code: str) -> str:
+    """The language's name in itself: CLDR's, or its catalogue's for a language CLDR lacks."""
+    locale = locale_of(code)
+    if locale is not None:
+        return locale.get_display_name(code) or code
+    t = T(code)
+    # TRANSLATORS: the name of this catalogue's language, written in it ("français", "Kajin M̧ajeļ"). Used only for a
+    # language CLDR has no data for.
+    name = t("(name of this language)")
+    return code if name == "(name of this language)" else name
 
 
 LANGUAGE_NAME_WORDS = 2  # "LANG xx", "langue française": at most this many words name a language
@@ -82,12 +109,24 @@ def language(person: PersonView, text: str) -> Outcome | None:
         return None
     if code is None:
         t = T(person.language, person.fallback_language)
-        choices = ", ".join(f"{c} ({Locale.parse(c).get_display_name(c)})" for c in available_languages())
+        # By SMS each name in the reader's language (an endonym in another script would turn the
+        # whole message into UCS-2); in a chat each language's own name.
+        reader = person.medium == SMS and locale_of(person.language) is not None
+        choices = listing(
+            t,
+            (f"{c} ({_name_in(c, person.language) if reader else own_name(c)})" for c in available_languages()),
+        )
+        # TRANSLATORS: {choices}: the languages, e.g. "en (English), fr (French)". LANG: your language's word. Sent by
+        # SMS: keep it as short as the English.
         return Outcome(state=None, replies=[Reply(t("Send LANG and a language code: {choices}.", choices=choices))])
     t = T(code, person.fallback_language)
-    name = Locale.parse(code).get_display_name(code)
+    name = own_name(code)
     return Outcome(
-        state=None, replies=[Reply(t("Language set to {language}.", language=name))], events=[LanguageChanged(code)]
+        # TRANSLATORS: {language}: the language's own name, e.g. "français" (this text is in the new language). Sent
+        # by SMS: keep it as short as the English.
+        state=None,
+        replies=[Reply(t("Language set to {language}.", language=name))],
+        events=[LanguageChanged(code)],
     )
 
 

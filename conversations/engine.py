@@ -128,12 +128,15 @@ def _menu(t: T, person: PersonView) -> str:
     pending = attendance.pending_lines(person)
     if pending:
         return "\n".join(pending)
+    # TRANSLATORS: {name}: the person's first name, e.g. "Amina". HELP: your language's help word. Sent by SMS: keep
+    # it as short as the English.
     return t(
-        "Hello {name}. Nothing is waiting for your answer now; your weekly prompt will come. Send HELP at any time.",
+        "Hello {name}. Nothing is waiting for your answer now; your weekly message will come. Send HELP at any time.",
         name=person.name.split()[0],
     )
 
 
 def unsupported(language: str, fallback: str = "en") -> Reply:
     t = T(language, fallback)
+    # TRANSLATORS: Sent by SMS: keep it as short as the English.
     return Reply(t("Please reply with text; I cannot read stickers, photos, voice or locations."))

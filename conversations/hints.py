@@ -19,5 +19,6 @@ def command_hint(person: PersonView, text: str) -> Reply | None:
         return None
     word = text[tokens[0].start : tokens[found[1] - 1].end].upper()
     t = T(person.language, person.fallback_language)
-    # TRANSLATORS: {word} is the person's own command word(s), as they typed them, e.g. RETOUR.
+    # TRANSLATORS: {word} is the person's own command word(s), as they typed them, e.g. RETOUR. Sent by SMS: keep it
+    # as short as the English.
     return Reply(t("To send {word} as a command, send it on its own.", word=word))

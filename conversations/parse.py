@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
+
+import regex
 
 from conversations.i18n import LOCALES_DIR, available_languages
 
 # Other digit forms, the Arabic decimal and thousands separators and question mark: one
 # character for one character, so that positions stay those of the original text.
-DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬؟", "01234567890123456789.,?")
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹๐๑๒๓๔๕๖๗๘๙٫٬؟", "012345678901234567890123456789.,?")
 # Arabic short vowels, shadda, sukun and the stretching tatweel may sit inside a word: they are
 # part of the word, and dropped from what is matched.
 MARKS = "\u064b-\u065f\u0670\u0640"
 STRIP_MARKS = re.compile(f"[{MARKS}]")
 STATUS_MEANINGS = ("completed", "in_progress", "not_started", "blocked")
-TOKEN = re.compile(rf"\d+(?:[.,]\d+)?|(?:[^\W\d_]|[{MARKS}])+|\?", re.UNICODE)
+# A word is letters with the marks written on them (Thai vowels, Arabic vowels, Devanagari signs),
+# whatever the script: a new language needs no change here.
+TOKEN = regex.compile(r"\d+(?:[.,]\d+)?|[\p{L}\p{M}\p{Nl}\p{No}]+|\?")
 
 
 def normalise(text: str) -> str:
@@ -112,8 +117,41 @@ class _Tok:
         return self.text[0].isdecimal()
 
 
+@lru_cache(maxsize=4096)
+def _thai_words(text: str) -> tuple[str, ...]:
+    from pythainlp.tokenize import word_tokenize  # loaded only when Thai is typed (half a second)
+
+    return tuple(word_tokenize(text, engine="newmm", keep_whitespace=False))
+
+
+# Scripts written without spaces between words, and what splits a run of them into words: a
+# language in another such script (Lao, Khmer, Burmese) needs one line here and its catalogue.
+SEGMENTERS: dict[re.Pattern[str], Callable[[str], tuple[str, ...]]] = {
+    re.compile("[\u0e00-\u0e7f]"): _thai_words,
+}
+
+
+def _split(text: str, start: int) -> list[tuple[str, int, int]]:
+    """A run of letters as words: itself, or the words its script's segmenter finds."""
+    for script, segment in SEGMENTERS.items():
+        if script.search(text):
+            words, at = [], 0
+            for word in segment(text):
+                at = text.find(word, at)
+                if at < 0:  # a segmenter that changed the text: keep the run whole
+                    return [(text, start, start + len(text))]
+                words.append((word, start + at, start + at + len(word)))
+                at += len(word)
+            return words
+    return [(text, start, start + len(text))]
+
+
 def _tokens(norm: str) -> list[_Tok]:
-    tokens = (_Tok(STRIP_MARKS.sub("", m.group()), m.start(), m.end()) for m in TOKEN.finditer(norm))
+    tokens = (
+        _Tok(STRIP_MARKS.sub("", word), begin, end)
+        for m in TOKEN.finditer(norm)
+        for word, begin, end in _split(m.group(), m.start())
+    )
     return [tok for tok in tokens if tok.text]
 
 
@@ -164,10 +202,13 @@ def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> t
     for lang in _languages_for(language):
         index = _by_first_word(lang)
         best = None
+        # A one-letter code counts in the person's own language and in English, never in a
+        # third language: French "e" (en cours) is nothing to a Spanish speaker.
+        letters = lang in (language, "en")
         for first in _first_words(tokens[i].text, lang, fuzzy):
             for meaning, position, phrase in index.get(first, ()):
                 n = len(phrase)
-                if meaning not in order or i + n > len(tokens):
+                if meaning not in order or i + n > len(tokens) or (n == 1 and len(first) == 1 and not letters):
                     continue
                 if all(same(tokens[i + k].text, phrase[k]) for k in range(1, n)):
                     rank = (n, -order[meaning], -position)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from conversations.budget import cut, fitted
+from conversations.budget import cut, fitted, place_limit
 from conversations.hints import command_hint
 from conversations.i18n import T
 from conversations.parse import command, normalise
 from conversations.state import FlowState
-from conversations.views import CommunityReported, Outcome, PersonView, Reply, iso_period
+from conversations.views import SMS, CommunityReported, Outcome, PersonView, Reply, iso_period
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +30,8 @@ class ReportState(FlowState):
 
 def _choices(person: PersonView) -> list[tuple[str, int, str]]:
     """(kind, id, title): the person's actions, then the clusters they answer."""
-    return [("action", a.id, a.title) for a in person.report_actions] + [
+    sms = person.medium == SMS
+    return [("action", a.id, (a.short_title or a.title) if sms else a.title) for a in person.report_actions] + [
         ("cluster", c.id, c.name) for c in person.clusters
     ]
 
@@ -47,7 +48,17 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
     choices = _choices(person)
     if not choices:
         return Outcome(
-            state=None, replies=[Reply(t("You have no action to report on. Please ask your NMIRF secretariat."))]
+            state=None,
+            replies=[
+                Reply(
+                    # TRANSLATORS: {mechanism}: what officials call the mechanism, e.g. "NMIRF" (up to 40 characters).
+                    # Sent by SMS: keep it as short as the English.
+                    t(
+                        "You have no action to report on. Please ask your {mechanism} secretariat.",
+                        mechanism=person.mechanism,
+                    )
+                )
+            ],
         )
     state = ReportState(
         step="action", choices=tuple((kind, ident) for kind, ident, _ in choices), expires_at=now + timeout
@@ -70,16 +81,22 @@ def question(person: PersonView, state: ReportState, before: str = "") -> str:
     t = T(person.language, person.fallback_language)
     step = state.step
     if step == "action":
+        # TRANSLATORS: the numbered actions and themes are listed below it. Sent by SMS: keep it as short as the
+        # English.
         head = before + t("Community report. Which action or theme? Reply with its number:")
         return fitted(
             lambda limit: "\n".join(
                 [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]
-            )
+            ),
+            person.medium,
         )
     if step == "where":
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return before + t("Where was it done (village, ward or town)?")
     if step == "what":
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return before + t("What was done? A short description, please.")
+    # TRANSLATORS: SKIP: your language's skip word. Sent by SMS: keep it as short as the English.
     return before + t("How many people were reached? Reply with a number, or SKIP.")
 
 
@@ -88,6 +105,7 @@ def resume(person: PersonView, state: ReportState) -> str:
     t = T(person.language, person.fallback_language)
     if state.step == "action":  # its question starts with "Community report." already
         return question(person, state)
+    # TRANSLATORS: the question of the report's current step follows it. Sent by SMS: keep it as short as the English.
     return question(person, state, before=t("Back to your community report.") + " ")
 
 
@@ -98,6 +116,7 @@ def _ask(person: PersonView, state: ReportState) -> Outcome:
 def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> Outcome:
     t = T(person.language, person.fallback_language)
     if command(text, person.language, ("skip",)) and state.step != "reached":
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return Outcome(state=None, replies=[Reply(t("Report cancelled."))])
     step, answer = state.step, text.strip()
     if step == "action":
@@ -105,7 +124,9 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
         choices = state.choices
         if not number.isdecimal() or not 1 <= int(number) <= len(choices):
             return Outcome(
-                state=state, replies=[Reply(t("Please reply with a number from 1 to {last}.", last=len(choices)))]
+                state=state,
+                # TRANSLATORS: {last}: the last choice's number, e.g. 4. Sent by SMS: keep it as short as the English.
+                replies=[Reply(t("Please reply with a number from 1 to {last}.", last=len(choices)))],
             )
         kind, ident = choices[int(number) - 1]
         return _ask(person, _chosen(state, kind, ident))
@@ -124,6 +145,7 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
     if not command(text, person.language, ("skip",)):
         digits = normalise(answer).replace(",", "").replace(" ", "")
         if not digits.isdecimal() or len(digits) > 9:
+            # TRANSLATORS: Sent by SMS: keep it as short as the English.
             return Outcome(state=state, replies=[Reply(t("Please reply with a number, e.g. 250, or SKIP."))])
         reached = int(digits)
     event = CommunityReported(
@@ -135,11 +157,14 @@ def handle(person: PersonView, state: ReportState, text: str, now: datetime) -> 
         period=iso_period(now),
     )
     text = fitted(
+        # TRANSLATORS: {title}: the action or theme reported on (shortened to fit); {place}: the place the person
+        # gave, e.g. "Kondele ward". Sent by SMS: keep it as short as the English.
         lambda limit: t(
             "Thank you. Community report recorded for {title}, in {place}.",
             title=cut(_title(person, state), limit),
-            place=cut(state.locality, 40),
-        )
+            place=cut(state.locality, place_limit(person.medium, 40)),
+        ),
+        person.medium,
     )
     return Outcome(state=None, replies=[Reply(text)], events=[event])
 
@@ -166,10 +191,12 @@ class ReportFlow:
 
     def expired_note(self, person: PersonView, state: ReportState) -> str:
         t = T(person.language, person.fallback_language)
+        # TRANSLATORS: REPORT: your language's report word. Sent by SMS: keep it as short as the English.
         return t("Your community report was not finished and has closed. Send REPORT for a new one.")
 
     def waiting_note(self, person: PersonView) -> str:
         t = T(person.language, person.fallback_language)
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return t("Your community report is still open.")
 
     def status_line(self, person: PersonView, state: ReportState) -> str | None:
@@ -183,6 +210,7 @@ class ReportFlow:
 
     def help_text(self, person: PersonView, state: ReportState) -> str:
         t = T(person.language, person.fallback_language)
+        # TRANSLATORS: SKIP: your language's skip word. Sent by SMS: keep it as short as the English.
         return t("Community report: answer each question, or SKIP to drop it.")
 
 

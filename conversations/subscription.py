@@ -12,11 +12,19 @@ def keyword(text: str, language: str) -> str | None:
     return command(text, language, ("stop", "start"))
 
 
-def stopped(language: str, fallback: str = "en") -> Reply:
+def stopped(language: str, fallback: str = "en", mechanism: str = "NMIRF") -> Reply:
     t = T(language, fallback)
-    return Reply(t("You will get no more messages from the NMIRF bot. Send START to receive them again."))
+    return Reply(
+        # TRANSLATORS: {mechanism}: e.g. "NMIRF". START: your language's start word (keywords.txt). Sent by SMS: keep
+        # it as short as the English.
+        t(
+            "You will get no more messages from the {mechanism} bot. Send START to receive them again.",
+            mechanism=mechanism,
+        )
+    )
 
 
-def started(language: str, fallback: str = "en") -> Reply:
+def started(language: str, fallback: str = "en", mechanism: str = "NMIRF") -> Reply:
     t = T(language, fallback)
-    return Reply(t("Welcome back: you will get NMIRF messages again. Send HELP for help."))
+    # TRANSLATORS: {mechanism}: e.g. "NMIRF". Sent by SMS: keep it as short as the English.
+    return Reply(t("Welcome back: you will get {mechanism} messages again. Send HELP for help.", mechanism=mechanism))

@@ -12,13 +12,18 @@ from conversations.state import FlowState
 
 STATUSES = ("not_started", "in_progress", "completed", "blocked")
 
+# What carries the message: an SMS (segment budgets, short titles) or a chat app (Telegram,
+# WhatsApp, the simulator: full titles, within the app's own limit).
+SMS, CHAT = "sms", "chat"
+
 
 @dataclass(frozen=True)
 class ActionView:
     id: int
-    title: str
+    title: str  # in full, in the person's language when the secretariat gave one
     status: str  # latest reported status
     indicator: str | None = None  # name of the figure to report, if the action has one
+    short_title: str | None = None  # what SMS lists show, when the secretariat gave one
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class PersonView:
     language: str
     timezone: str
     fallback_language: str = "en"  # the deployment's DEFAULT_LANGUAGE: where a missing translation falls back
+    mechanism: str = "NMIRF"  # the deployment's MECHANISM_NAME: what messages call the mechanism
+    medium: str = SMS  # SMS or CHAT: what the replies will be carried by
     institution: str = ""
     actions: tuple[ActionView, ...] = ()  # what they report on weekly (as today's lead)
     invitations: tuple[InvitationView, ...] = ()

@@ -8,14 +8,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
-from conversations.budget import cut, fitted
+from conversations.budget import fitted, title_of
 from conversations.hints import command_hint
 from conversations.i18n import T
 from conversations.parse import command, parse_statuses
 from conversations.state import FlowState
-from conversations.statuses import open_actions, status_label
+from conversations.statuses import choice, example, legend, letter, open_actions, status_label
 from conversations.views import (
     Event,
     NoteAdded,
@@ -26,6 +24,7 @@ from conversations.views import (
     Reply,
     iso_period,
 )
+from conversations.writing import day_month, items, listing, period_name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +45,9 @@ class WeeklyState(FlowState):
 
 
 def _legend(t: T) -> str:
-    return t("Reply e.g. 1D 2P (D done, P in progress, N not started, B blocked)")
+    # TRANSLATORS: the last line of the weekly message. {example}: an answer such as "1D 2P"; {legend} explains the
+    # status letters: "D done, P in progress, N not started, B blocked". Sent by SMS: keep it as short as the English.
+    return t("Reply e.g. {example} ({legend})", example=example(t.language), legend=legend(t))
 
 
 def start(person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome | None:
@@ -58,11 +59,14 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
     period = iso_period(now)
     local = now.astimezone(ZoneInfo(person.timezone))
     monday = (local - timedelta(days=local.weekday())).date()
-    header = t("Week of {date}:", date=format_date(monday, "d MMM", locale=person.language))
+    # TRANSLATORS: the first line of the weekly message. {date}: its Monday, e.g. "23 Nov". Sent by SMS: keep it as
+    # short as the English.
+    header = t("Week of {date}:", date=day_month(monday, person.language))
     text = fitted(
         lambda limit: "\n".join(
-            [header] + [f"{n} {cut(a.title, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]
-        )
+            [header] + [f"{n} {title_of(a, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]
+        ),
+        person.medium,
     )
     state = WeeklyState(
         step="statuses",
@@ -76,9 +80,12 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
 
 def _echo(t: T, state: WeeklyState, numbers: list[int]) -> str:
     figures = state.figures
-    return "; ".join(
-        f"{n} {status_label(t, state.answered[str(n)])}" + (f" ({figures[str(n)]})" if str(n) in figures else "")
-        for n in numbers
+    return items(
+        t,
+        (
+            f"{n} {status_label(t, state.answered[str(n)])}" + (f" ({figures[str(n)]})" if str(n) in figures else "")
+            for n in numbers
+        ),
     )
 
 
@@ -95,6 +102,7 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
         return _undo(t, person, state)
     if state.step == "note":
         if command(text, person.language, ("skip",)):
+            # TRANSLATORS: Sent by SMS: keep it as short as the English.
             return Outcome(state=None, replies=[Reply(t("No note. Thank you."))])
         # Once every action is answered, only numbered statuses are corrections:
         # "done, sent to cabinet" is a note.
@@ -108,18 +116,20 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
             hint = command_hint(person, text)
             return Outcome(
                 state=None,
+                # TRANSLATORS: Sent by SMS: keep it as short as the English.
                 replies=[Reply(t("Note added. Thank you."))] + ([hint] if hint else []),
                 events=[NoteAdded(action_ids=ids, period=state.period, note=note)],
             )
-        example = "1D" if count == 1 else "1D 2P"
         return Outcome(
             state=state,
             replies=[
                 Reply(
+                    # TRANSLATORS: {example}: an answer, e.g. "1D 2P"; {legend}: e.g. "D done, P in progress, N not
+                    # started, B blocked". Sent by SMS: keep it as short as the English.
                     t(
-                        "Sorry, I did not understand. Reply with action number and status, e.g. {example}. "
-                        "D done, P in progress, N not started, B blocked.",
-                        example=example,
+                        "Sorry, I did not understand. Reply with action number and status, e.g. {example}. {legend}.",
+                        example=example(person.language, count),
+                        legend=legend(t),
                     )
                 )
             ],
@@ -169,41 +179,52 @@ def handle(person: PersonView, state: WeeklyState, text: str, now: datetime) -> 
 
     lines = []
     if wrong:
+        missing = listing(t, wrong)
         lines.append(
+            # TRANSLATORS: {numbers}: the numbers given that are no action, e.g. "5" or "5, 7"; {last}: the last
+            # action's number, e.g. 3. Sent by SMS: keep it as short as the English.
             t.n(
                 "There is no action {numbers}; your actions are numbered 1 to {last}.",
                 "There are no actions {numbers}; your actions are numbered 1 to {last}.",
                 len(wrong),
-                numbers=", ".join(wrong),
+                numbers=missing,
                 last=count,
             )
         )
     left = _remaining(state)
     ask_next = None
     if recorded and left:
+        # TRANSLATORS: {items}: what was recorded, e.g. "1 done; 2 in progress (40)". Sent by SMS: keep it as short as
+        # the English.
         lines.append(t("Recorded: {items}.", items=_echo(t, state, recorded)))
         nxt = left[0]
-        title = titles[state.actions[nxt - 1]].title if state.actions[nxt - 1] in titles else ""
-        ask_next = lambda limit: t(
-            "Now action {number} {title}: D, P, N or B?",
-            number=nxt,  # noqa: E731
-            title=cut(title, limit),
+        action = titles.get(state.actions[nxt - 1])
+        # TRANSLATORS: {number}: the next action's number, e.g. 2; {title}: its title (shortened to fit); {letters}:
+        # the choice of status letters, e.g. "D/P/N/B". Sent by SMS: keep it as short as the English.
+        ask_next = lambda limit: t(  # noqa: E731
+            "Now action {number} {title}: {letters}?",
+            number=nxt,
+            title=title_of(action, limit) if action else "",
+            letters=choice(t),
         )
     elif recorded:
         state = replace(state, step="note")
         lines.append(
+            # TRANSLATORS: {period}: e.g. "the week of 23 Nov"; {items}: e.g. "1 done; 2 blocked". Sent by SMS: keep
+            # it as short as the English.
             t(
                 "Thank you. Recorded for {period}: {items}.",
-                period=state.period,
+                period=period_name(t, state.period),
                 items=_echo(t, state, _sorted_answered(state)),
             )
         )
+        # TRANSLATORS: SKIP: your language's skip word. Sent by SMS: keep it as short as the English.
         lines.append(t("To add a note, reply with it now (or SKIP)."))
     elif left:
         lines.append(_legend(t))
     if recorded:  # what UNDO takes back: this message's answers, and what stood before them
         state = replace(state, last={str(n): previous[str(n)] for n in recorded})
-    text = fitted(lambda limit: " ".join(lines + [ask_next(limit)])) if ask_next else " ".join(lines)
+    text = fitted(lambda limit: " ".join(lines + [ask_next(limit)]), person.medium) if ask_next else " ".join(lines)
     return Outcome(state=state, replies=[Reply(text)], events=events)
 
 
@@ -211,6 +232,7 @@ def _undo(t: T, person: PersonView, state: WeeklyState) -> Outcome:
     """Take back the answers of the last message in this update."""
     last = state.last
     if not last:
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return Outcome(state=state, replies=[Reply(t("There is nothing to undo."))])
     answered, figures = dict(state.answered), dict(state.figures)
     for number, before in last.items():
@@ -222,16 +244,18 @@ def _undo(t: T, person: PersonView, state: WeeklyState) -> Outcome:
     numbers = sorted(int(n) for n in last)
     state = replace(state, answered=answered, figures=figures, last={}, step="statuses")
     event = ProgressRetracted(action_ids=tuple(state.actions[n - 1] for n in numbers), period=state.period)
-    example = f"{numbers[0]}P"
+    again = f"{numbers[0]}{letter(person.language, 'in_progress')}"
     return Outcome(
         state=state,
         events=[event],
         replies=[
             Reply(
+                # TRANSLATORS: {numbers}: the actions whose answer was taken back, e.g. "1, 2"; {example}: e.g. "1P".
+                # Sent by SMS: keep it as short as the English.
                 t(
                     "Undone: {numbers}. Send the right status, e.g. {example}.",
-                    numbers=", ".join(map(str, numbers)),
-                    example=example,
+                    numbers=listing(t, map(str, numbers)),
+                    example=again,
                 )
             )
         ],
@@ -264,25 +288,35 @@ class WeeklyFlow:
 
     def expired_note(self, person: PersonView, state: WeeklyState) -> str:
         t = T(person.language, person.fallback_language)
+        # TRANSLATORS: {period}: e.g. "the week of 23 Nov". Sent by SMS: keep it as short as the English.
         return t(
-            "Your update for {period} has closed; what you sent is saved. The next prompt will come next week.",
-            period=state.period,
+            "Your update for {period} has closed; what you sent is saved. The next one comes next week.",
+            period=period_name(t, state.period),
         )
 
     def waiting_note(self, person: PersonView) -> str:
         t = T(person.language, person.fallback_language)
+        # TRANSLATORS: Sent by SMS: keep it as short as the English.
         return t("Your weekly update is still open.")
 
     def status_line(self, person: PersonView, state: WeeklyState) -> str | None:
         t = T(person.language, person.fallback_language)
-        return t("This week's update is waiting: reply e.g. 1D 2P.") if state.step == "statuses" else None
+        if state.step != "statuses":
+            return None
+        # TRANSLATORS: a line of STATUS. {example}: e.g. "1D 2P". Sent by SMS: keep it as short as the English.
+        return t("This week's update is waiting: reply e.g. {example}.", example=example(person.language))
 
     def busy(self, person: PersonView, state: WeeklyState) -> str | None:
         # An open weekly update is never dropped silently: finish it first.
         t = T(person.language, person.fallback_language)
         if state.step != "statuses":
             return None
-        return t("Please answer this week's update first (e.g. 1D 2P), then send REPORT.")
+        # TRANSLATORS: {example}: e.g. "1D 2P". REPORT: your language's report word. Sent by SMS: keep it as short as
+        # the English.
+        return t(
+            "Please answer this week's update first (e.g. {example}), then send REPORT.",
+            example=example(person.language),
+        )
 
     def resume(self, person: PersonView, state: WeeklyState) -> str:
         return self.help_text(person, state)
@@ -290,13 +324,19 @@ class WeeklyFlow:
     def help_text(self, person: PersonView, state: WeeklyState) -> str:
         t = T(person.language, person.fallback_language)
         if state.step == "note":
+            # TRANSLATORS: SKIP: your language's skip word; 2B: action 2 blocked, with your language's letter for
+            # blocked. Sent by SMS: keep it as short as the English.
             return t(
                 "Reply with a short note to add it to this week's update, SKIP for none, "
                 "or send another status to correct one, e.g. 2B."
             )
+        # TRANSLATORS: {example}: e.g. "1D 2P"; {legend}: e.g. "D done, P in progress, N not started, B blocked".
+        # UNDO: your language's undo word. Sent by SMS: keep it as short as the English.
         return t(
-            "Reply number+status, e.g. 1D 2P (D done, P in progress, N not started, B blocked), "
-            "a note after it if you wish. UNDO takes back your last answer."
+            "Reply number+status, e.g. {example} ({legend}), a note after it if you wish. "
+            "UNDO takes back your last answer.",
+            example=example(person.language),
+            legend=legend(t),
         )
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from backend.config import load_settings
@@ -20,6 +21,11 @@ from backend.migrations import upgrade
 from backend.wiring.context import build_context, set_context
 from backend.wiring.dispatch import InProcessDispatcher
 from tests.fakes.telegram_api import FakeTelegramAPI
+
+# No per-example time limit: this is a shared machine, and a first call may load a word segmenter.
+# Speed is measured in bench/, not asserted here.
+hypothesis_settings.register_profile("shared-machine", deadline=None)
+hypothesis_settings.load_profile("shared-machine")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "deploy" / "demo"

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
 from backend.roster.models import Institution
 
 SUPPORT_LEVELS = ("supported", "supported_in_part", "noted")
+
+# Texts per language, beside the base columns: {"fr": {"title": ..., "short_title": ...}}; NULL
+# when none was given (the import files' `<column>_<language>` columns). JSONB on PostgreSQL,
+# whose plain json has no equality (a SELECT DISTINCT of the row would fail).
+Translations = dict[str, dict[str, str]]
+TRANSLATIONS_TYPE = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+def _translations() -> Mapped[Translations | None]:
+    return mapped_column(TRANSLATIONS_TYPE)
+
+
+def translated(translations: Translations | None, key: str, languages: Iterable[str]) -> str | None:
+    """`key` in the first of `languages` that has it, if any."""
+    for language in languages:
+        if text := (translations or {}).get(language, {}).get(key):
+            return text
+    return None
+
 
 recommendation_sdg = Table(
     "recommendation_sdg",
@@ -48,6 +69,11 @@ class Cluster(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    translations: Mapped[Translations | None] = _translations()  # {"fr": {"name": ...}}
+
+    def name_in(self, languages: Iterable[str]) -> str:
+        """The name in the first of `languages` that has one, else the base name."""
+        return translated(self.translations, "name", languages) or self.name
 
 
 class Recommendation(Base):
@@ -60,6 +86,7 @@ class Recommendation(Base):
     cycle: Mapped[str | None] = mapped_column(String(20))
     support: Mapped[str | None] = mapped_column(String(20))
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)
+    translations: Mapped[Translations | None] = _translations()  # {"fr": {"text": ...}}
 
     cluster: Mapped[Cluster | None] = relationship()
     sdg_targets: Mapped[list[SdgTarget]] = relationship(secondary=recommendation_sdg)
@@ -78,11 +105,17 @@ class Action(Base):
     target_date: Mapped[date | None] = mapped_column(Date)
     indicator: Mapped[str | None] = mapped_column(String(200))  # what figure to report, if any
     status: Mapped[str] = mapped_column(String(12), default="not_started")  # latest reported
+    translations: Mapped[Translations | None] = _translations()  # {"fr": {"title": ..., "short_title": ...}}
 
     institution: Mapped[Institution] = relationship()
     recommendations: Mapped[list[Recommendation]] = relationship(secondary=action_recommendation)
 
-    @property
-    def shown_title(self) -> str:
-        """What the person reads: the short title when the secretariat gave one."""
-        return self.short_title or self.title
+    def titles_in(self, languages: Iterable[str]) -> tuple[str, str | None]:
+        """(title, short title) in the first of `languages` with a translated title, else the base
+        columns. The two go together: a title in French never comes with an English short title
+        (without a French one, SMS shortens the French title)."""
+        for language in languages:
+            entry = (self.translations or {}).get(language) or {}
+            if entry.get("title"):
+                return entry["title"], entry.get("short_title") or None
+        return self.title, self.short_title

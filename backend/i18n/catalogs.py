@@ -16,8 +16,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from conversations.i18n import LOCALES_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-LOCALES = ROOT / "locales"
+LOCALES = LOCALES_DIR
 SOURCES = ROOT / "conversations"
 KEYWORDS = {"t": (1,), "n": (1, 2)}
 

@@ -3,7 +3,8 @@ reply is read in the person's language first and then in every other one.
 
 A problem is
 - a word or phrase with two meanings, in one language or across two (one-letter codes are read
-  only in the person's own language, so across languages they may differ);
+  only in the person's own language and in English, so across two other languages they may
+  differ, and against English they may only mean something that answers another question);
 - two words of different meanings one typo apart that both accept typos: a typo of one could
   read as the other. Marking one `=word` in keywords.txt (it then matches only as written)
   settles it: a typo then reads only as the other word, and the marked word still matches as
@@ -16,13 +17,21 @@ from __future__ import annotations
 from itertools import combinations
 
 from backend.i18n.catalogs import LOCALES, _read, languages
-from conversations.parse import _close, _tokens, exact_only, keywords, normalise
+from conversations.parse import STATUS_MEANINGS, _close, _tokens, exact_only, keywords, normalise
 
 # The messages about STOP/START themselves, which may name those words.
 SUBSCRIPTION_MESSAGES = {
-    "You will get no more messages from the NMIRF bot. Send START to receive them again.",
-    "Welcome back: you will get NMIRF messages again. Send HELP for help.",
+    "You will get no more messages from the {mechanism} bot. Send START to receive them again.",
+    "Welcome back: you will get {mechanism} messages again. Send HELP for help.",
 }
+
+
+GROUPS = (STATUS_MEANINGS, ("yes", "no", "sub"))
+
+
+def _group(meaning: str) -> int:
+    """Meanings that answer the same question (a status; an invitation); the rest are commands."""
+    return next((i for i, group in enumerate(GROUPS) if meaning in group), len(GROUPS))
 
 
 def _entries() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -40,9 +49,15 @@ def _collisions(entries) -> list[str]:
         seen.setdefault(phrase, []).append((lang, meaning))
     problems = []
     for phrase, uses in sorted(seen.items()):
+        letter = len(" ".join(phrase)) == 1
         for (l1, m1), (l2, m2) in combinations(sorted(set(uses)), 2):
-            if m1 != m2 and (l1 == l2 or len(" ".join(phrase)) > 1):
-                problems.append(f'"{" ".join(phrase)}" means {m1} ({l1}) and {m2} ({l2}): keep it in one meaning only')
+            if m1 == m2:
+                continue
+            # A letter is read in its own language and in English (for everyone): against
+            # English it may not mean another answer to the same question.
+            if letter and l1 != l2 and not ("en" in (l1, l2) and _group(m1) == _group(m2)):
+                continue
+            problems.append(f'"{" ".join(phrase)}" means {m1} ({l1}) and {m2} ({l2}): keep it in one meaning only')
     return problems
 
 

@@ -4,8 +4,8 @@ and nothing imported unless the whole file is good."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -26,9 +26,15 @@ class Row:
     line: int
     values: dict[str, str]
     problems: list[str]
+    languages: dict[str, dict[str, str]] = field(default_factory=dict)  # base column -> {language: column}
 
     def get(self, column: str) -> str:
         return (self.values.get(column) or "").strip()
+
+    def translated(self, column: str) -> dict[str, str]:
+        """{language: text} from the non-empty `<column>_<language>` cells of this row."""
+        found = {lang: self.get(name) for lang, name in self.languages.get(column, {}).items()}
+        return {lang: text for lang, text in found.items() if text}
 
     def problem(self, column: str, message: str) -> None:
         value = self.get(column)
@@ -62,10 +68,16 @@ class Row:
 
 
 def read_rows(
-    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    path: str | Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    translated: tuple[str, ...] = (),
+    languages: Iterable[str] = (),
 ) -> tuple[list[Row], list[str]]:
     """Data rows of a UTF-8 CSV file whose header must hold `required` columns; and the problems
-    found in the file itself (a missing column, a row with too many cells...)."""
+    found in the file itself (a missing column, a row with too many cells...). A column of
+    `translated` may also come per language, as `<column>_<language>` for each of `languages`
+    (`title_fr`): `Row.translated(column)` reads them."""
     path = Path(path)
     name = path.name
     problems: list[str] = []
@@ -83,10 +95,15 @@ def read_rows(
         raise ImportFailed(
             [f"{name}:1: missing column(s) {', '.join(missing)}; expected columns: {', '.join(required + optional)}"]
         )
-    unknown = [c for c in header if c not in required + optional]
+    per_language, strangers = _translated_columns(
+        name, [c for c in header if c not in required + optional], translated, tuple(languages)
+    )
+    problems += strangers
+    unknown = [c for c in header if c not in required + optional and not _is_translation(c, translated)]
     if unknown:
+        per = f"; and per language {', '.join(c + '_<language>' for c in translated)}" if translated else ""
         problems.append(
-            f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: {', '.join(required + optional)}"
+            f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: {', '.join(required + optional)}{per}"
         )
     rows: list[Row] = []
     for values in reader:
@@ -96,8 +113,35 @@ def read_rows(
         if values.get("__extra__"):
             problems.append(f"{name}:{line}: more cells than columns; check for an unquoted comma")
             continue
-        rows.append(Row(name, line, {k: v for k, v in values.items() if k}, problems))
+        rows.append(Row(name, line, {k: v for k, v in values.items() if k}, problems, per_language))
     return rows, problems
+
+
+def _is_translation(column: str, translated: tuple[str, ...]) -> bool:
+    return any(column.startswith(base + "_") and len(column) > len(base) + 1 for base in translated)
+
+
+def _translated_columns(
+    name: str, extra: list[str], translated: tuple[str, ...], languages: tuple[str, ...]
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Which extra header columns are translations of which column ({column: {language: header}}),
+    and a problem for each whose language the bot has no catalogue for."""
+    found: dict[str, dict[str, str]] = {}
+    problems = []
+    for column in extra:
+        # the longest base first: `short_title_fr` is short_title's, never title's
+        for base in sorted(translated, key=len, reverse=True):
+            if _is_translation(column, (base,)):
+                language = column[len(base) + 1 :]
+                if language in languages:
+                    found.setdefault(base, {})[language] = column
+                else:
+                    problems.append(
+                        f'{name}:1: column {column}: "{language}" is not a language the bot speaks; '
+                        f"name a translated column {base}_<language>, with one of {', '.join(languages)}"
+                    )
+                break
+    return found, problems
 
 
 def update_fields(obj, **values) -> bool:

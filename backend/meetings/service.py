@@ -3,6 +3,7 @@ inviting the substitute when the invitee sends them instead."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from backend.outbox.start import start_message
 from backend.roster import service as roster
 from backend.roster.models import FocalPoint, Institution, Person
 from conversations.attendance import invitation_text
-from conversations.views import InvitationView, PersonView
+from conversations.views import CHAT, InvitationView, PersonView
 
 
 class MeetingError(ValueError):
@@ -144,13 +145,15 @@ def send(
         language=person.language,
         timezone=person.timezone,
         fallback_language=settings.default_language,
+        mechanism=settings.mechanism_name,
     )
-    text = invitation_text(view, _view(invitation, substitute=None))
+    about = _view(invitation, substitute=None)
     return start_message(
         session,
         person=person,
         kind="invitation",
-        text=text,
+        text=invitation_text(replace(view, medium=CHAT), about),
+        sms_text=invitation_text(view, about),
         key=f"invitation:{invitation.id}",
         now=now,
         settings=settings,

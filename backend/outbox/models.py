@@ -22,7 +22,10 @@ class OutboxMessage(Base):
     address: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))  # reply, weekly_prompt, ...
     priority: Mapped[int] = mapped_column(Integer, default=1)  # 0 = reply to a person who wrote
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # rendered for `channel`
+    # The same message rendered for SMS (short titles, segment budget) when `text` is rendered for a
+    # chat app: a fail-over to SMS sends this one.
+    sms_text: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)

@@ -118,7 +118,7 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
             return None
     text = row.text
     if row.channel == "sms":
-        text = _sms_text(ctx.settings, text)
+        text = _sms_text(ctx.settings, row.sms_text or text)
         row.segments = count_segments(text).segments
     row.status = "sending"
     row.attempts += 1

@@ -13,6 +13,12 @@ from backend.config import Settings
 from backend.outbox import routing
 from backend.outbox.models import OutboxMessage
 from backend.roster.models import Person
+from conversations.views import CHAT, SMS
+
+
+def medium_of(channel: str) -> str:
+    """What a channel carries: SMS (segment budgets, short titles) or a chat app's message."""
+    return SMS if channel == "sms" else CHAT
 
 
 def queue_outbound(
@@ -63,10 +69,13 @@ def start_message(
     settings: Settings,
     configured: set[str],
     priority: int = 1,
+    sms_text: str | None = None,
 ) -> tuple[OutboxMessage | None, str]:
     """Queue a message the bot starts on the person's first usable channel (the send moves on to
-    the next one if this one fails for good). (row, "") when queued; (None, why) when no channel
-    can carry it or a message with this key was queued already. Enqueue the row after commit."""
+    the next one if this one fails for good). `text` is rendered for a chat app and `sms_text`
+    for SMS (when they differ): the row keeps both, and the send takes the one for the channel it
+    goes out on, the first or one it fails over to. (row, "") when queued; (None, why) when no channel can carry it or a message
+    with this key was queued already. Enqueue the row after commit."""
     routes, reasons = routing.plan(
         session, person=person, kind=kind, text=text, now=now, settings=settings, configured=configured
     )
@@ -83,4 +92,6 @@ def start_message(
         person_id=person.id,
         priority=priority,
     )
+    if row is not None and sms_text is not None and sms_text != text:
+        row.sms_text = sms_text
     return row, "" if row is not None else "already sent"

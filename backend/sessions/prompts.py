@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from backend.roster.models import Person
 from backend.sessions.people import person_view
 from backend.sessions.state import load_state, save_state
 from conversations import engine, weekly
-from conversations.views import iso_period
+from conversations.views import CHAT, iso_period
 
 
 def send_weekly(
@@ -32,11 +33,20 @@ def send_weekly(
     people = [person] if person is not None else roster.leads(session, day=now.date())
     report: dict = {"queued": [], "skipped": []}
     for p in people:
-        view = person_view(session, p, now, answering=False, fallback_language=settings.default_language)
-        outcome = engine.start(
-            weekly.FLOW, view, load_state(session, person_id=p.id), now, timeout, token=f"weekly:{period}"
+        view = person_view(
+            session,
+            p,
+            now,
+            answering=False,
+            fallback_language=settings.default_language,
+            mechanism=settings.mechanism_name,
         )
-        if outcome is None:
+        state, token = load_state(session, person_id=p.id), f"weekly:{period}"
+        # Rendered for a chat app (full titles) and for SMS (the segment budget): the send takes
+        # the one for the channel it goes out on. The engine is pure: both give the same state.
+        outcome = engine.start(weekly.FLOW, replace(view, medium=CHAT), state, now, timeout, token=token)
+        by_sms = engine.start(weekly.FLOW, view, state, now, timeout, token=token)
+        if outcome is None or by_sms is None:
             report["skipped"].append((p.name, "no open action"))
             continue
         row, why = start_message(
@@ -44,6 +54,7 @@ def send_weekly(
             person=p,
             kind="weekly_prompt",
             text=outcome.replies[0].text,
+            sms_text=by_sms.replies[0].text,
             key=f"weekly:{period}:{p.id}",
             now=now,
             settings=settings,

@@ -11,7 +11,7 @@ from backend.config import Settings
 from backend.inbox.models import InboxMessage
 from backend.outbox import addresses
 from backend.outbox.models import OutboxMessage
-from backend.outbox.start import queue_outbound
+from backend.outbox.start import medium_of, queue_outbound
 from backend.roster import service as roster
 from backend.roster.models import Person
 from backend.sessions import effects
@@ -29,6 +29,7 @@ class Runner:
         self.channels = channels
         self.configured = configured
         self.default_language = settings.default_language
+        self.mechanism = settings.mechanism_name
         self.timeout = timedelta(hours=settings.session_timeout_hours)
         self.outbox: list[OutboxMessage] = []
 
@@ -49,7 +50,8 @@ class Runner:
             return
         if person is None:
             if addresses.may_answer_stranger(self.session, channel=row.channel, address=row.address, now=now):
-                self._reply(row, onboarding.unknown_sender(language, row.channel, self.default_language), now, None)
+                replies = onboarding.unknown_sender(language, row.channel, self.default_language, self.mechanism)
+                self._reply(row, replies, now, None)
             return
         state = load_state(self.session, person_id=person.id)
         view = person_view(
@@ -58,6 +60,8 @@ class Runner:
             now,
             extra_action_ids=state.action_ids() if state else (),
             fallback_language=self.default_language,
+            mechanism=self.mechanism,
+            medium=medium_of(row.channel),
         )
         if row.kind == "unsupported":
             self._reply(row, [engine.unsupported(person.language, self.default_language)], now, person.id)
@@ -90,12 +94,12 @@ class Runner:
             addresses.opt_out(self.session, channel=row.channel, address=row.address, now=now)
             channel = self.channels.get(row.channel)
             if channel is None or row.text.strip().lower() not in channel.opt_out_words:
-                self._reply(
-                    row, [subscription.stopped(language, self.default_language)], now, row.person_id, kind="stop_ack"
-                )
+                reply = subscription.stopped(language, self.default_language, self.mechanism)
+                self._reply(row, [reply], now, row.person_id, kind="stop_ack")
         elif word == "start":
             addresses.opt_in(self.session, channel=row.channel, address=row.address)
-            self._reply(row, [subscription.started(language, self.default_language)], now, row.person_id)
+            reply = subscription.started(language, self.default_language, self.mechanism)
+            self._reply(row, [reply], now, row.person_id)
         return word is not None
 
     def _contact(self, row: InboxMessage, now: datetime) -> None:
@@ -106,7 +110,7 @@ class Runner:
             return
         person = roster.link_telegram(self.session, phone=contact["phone"], telegram_user_id=int(row.address))
         if person is None:
-            self._reply(row, onboarding.not_in_roster(fallback, fallback), now, None)
+            self._reply(row, onboarding.not_in_roster(fallback, fallback, self.mechanism), now, None)
             return
         row.person_id = person.id
         self._reply(row, onboarding.linked(person.language, person.name, fallback), now, person.id)

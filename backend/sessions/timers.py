@@ -46,6 +46,7 @@ def fire_due(ctx: Context, now: datetime, *, limit: int = 500) -> int:
                 extra_action_ids=state.action_ids(),
                 answering=False,
                 fallback_language=ctx.settings.default_language,
+                mechanism=ctx.settings.mechanism_name,
             )
             text = engine.expired_note(view, state)
             save_state(session, person_id=person.id, state=None, now=now)

@@ -28,6 +28,7 @@ BAD_VALUES = [
     ("DEFAULT_LANGUAGE", "xx-nope", "expected a language code such as en, fr, es, pt or ar"),
     ("TELEGRAM_WEBHOOK_SECRET", "my secret", "expected 1-256 characters from A-Z, a-z, 0-9, _ and -"),
     ("PUBLIC_BASE_URL", "bot.example.org", "expected an http:// or https:// URL"),
+    ("MECHANISM_NAME", "  ", "expected the mechanism's name as officials know it, 1-40 characters (it is sent by SMS)"),
 ]
 
 

@@ -421,8 +421,8 @@ def test_missing_file_is_one_clear_line(db, database_url, tmp_path, monkeypatch,
 
 
 def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
-    """`short_title` (at most 40 characters) replaces the long title in prompts and lists; a longer
-    one is refused with its length; removing it brings the long title back."""
+    """`short_title` (at most 40 characters) reaches the engine beside the full title, for SMS
+    lists; a longer one is refused with its length; removing it leaves the full title alone."""
     from datetime import datetime
 
     from backend.roster.models import Person
@@ -454,9 +454,9 @@ def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
     def titles():
         with db.transaction() as s:
             amina = s.scalar(select(Person).where(Person.phone == "+254700000001"))
-            return [a.title for a in person_view(s, amina, datetime.now(UTC)).actions]
+            return [(a.title, a.short_title) for a in person_view(s, amina, datetime.now(UTC)).actions]
 
-    assert titles() == ["Child Protection Bill"]
+    assert titles() == [("Draft the Children Protection Bill and submit it to Cabinet", "Child Protection Bill")]
     assert (
         load(
             db,
@@ -470,4 +470,4 @@ def test_a_short_title_names_the_action_in_what_the_person_reads(db, tmp_path):
         )["updated"]
         == 1
     )
-    assert titles() == ["Draft the Children Protection Bill and submit it to Cabinet"]
+    assert titles() == [("Draft the Children Protection Bill and submit it to Cabinet", None)]

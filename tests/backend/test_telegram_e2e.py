@@ -53,7 +53,9 @@ def test_weekly_prompt_reply_and_confirmation(product):
     assert [row.channel for row in report["queued"]].count("telegram") == 1
     prompt = fake.wait_for_sent(1)[0]
     assert prompt["chat_id"] == str(AMINA_TG)
-    assert "1 Draft the Children Protection Bil..." in prompt["text"] and "2 Run a birth registration" in prompt["text"]
+    # Telegram carries the full titles (SMS would cut them to its segment budget).
+    assert "1 Draft the Children Protection Bill and submit it to Cabinet" in prompt["text"]
+    assert "2 Run a birth registration" in prompt["text"]
 
     r = post_telegram(client, text_update(900001, "1D 2P 120 campaign started"))
     assert r.status_code == 200 and r.json() == {"ok": True, "duplicate": False}

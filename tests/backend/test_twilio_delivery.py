@@ -122,6 +122,10 @@ def test_telegram_blocked_falls_over_to_sms(product):
     assert row.status == "sent" and row.channel == "sms" and row.address == AMINA
     assert row.route[0]["channel"] == "telegram" and "blocked" in row.route[0]["error"]
     assert [m["to"] for m in twilio.messages] == [AMINA] and telegram.sent == []
+    # Rendered again for SMS: the title cut to the segment budget, not the Telegram text.
+    assert "1 Draft the Children Protection Bill and submit it to Cabinet" in row.text
+    body = twilio.messages[0]["body"]
+    assert body == row.sms_text and "1 Draft the Children Protection Bil..." in body and row.segments == 1
 
 
 def test_undelivered_status_callback_moves_to_the_next_channel(product):

@@ -200,5 +200,5 @@ def test_an_answer_after_the_update_expired_gets_the_closing_note_first():
     chat = Chat(person(invitations=()), NOW)
     chat.prompt()
     reply = chat.say("1D", at=NOW + timedelta(days=4))
-    assert reply.startswith("Your update for 2026-W48 has closed; what you sent is saved.")
+    assert reply.startswith("Your update for the week of 23 Nov has closed; what you sent is saved.")
     assert chat.events == [] and chat.state is None

@@ -1,11 +1,12 @@
 """Commands available everywhere: STATUS and LANG, in any language, without losing the open update."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from conversations import engine, weekly
-from conversations.views import ActionView, LanguageChanged, PersonView
+from conversations.views import CHAT, ActionView, LanguageChanged, PersonView
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 ACTIONS = (
@@ -31,7 +32,7 @@ def test_status_lists_open_actions_and_what_is_waiting(word):
     out = engine.handle_text(p, state, word, NOW)
     assert out.state == state and out.events == []
     text = out.replies[0].text
-    assert text.startswith("2 open actions:\n1 Draft the child protection bill: in progress")
+    assert text.startswith("2 actions still to complete:\n1 Draft the child protection bill: in progress")
     assert "county shelter" not in text
     assert "This week's update is waiting" in text
 
@@ -39,7 +40,7 @@ def test_status_lists_open_actions_and_what_is_waiting(word):
 def test_status_with_nothing_open():
     """A person with every action completed is told so."""
     p = PersonView(id=1, name="A B", language="en", timezone="UTC", actions=(ACTIONS[2],))
-    assert engine.handle_text(p, None, "status", NOW).replies[0].text == "You have no open action."
+    assert engine.handle_text(p, None, "status", NOW).replies[0].text == "You have no action still to complete."
 
 
 @pytest.mark.parametrize(
@@ -66,8 +67,11 @@ def test_lang_switches_language_and_answers_in_it(text, code):
 def test_lang_without_a_known_language_lists_the_choices():
     """`LANG` alone, or an unknown language, lists what is available and changes nothing."""
     for text in ("LANG", "LANG klingon"):
-        out = engine.handle_text(person(), None, text, NOW)
+        out = engine.handle_text(replace(person(), medium=CHAT), None, text, NOW)
         assert out.events == [] and "fr (français)" in out.replies[0].text and "ar (العربية)" in out.replies[0].text
+        # By SMS the names are in the reader's language: an Arabic name would make it UCS-2.
+        out = engine.handle_text(person(), None, text, NOW)
+        assert "fr (French)" in out.replies[0].text and "ar (Arabic)" in out.replies[0].text
 
 
 @pytest.mark.parametrize("text", ["land allocated for the shelter", "long delays at the ministry"])

@@ -48,7 +48,7 @@ def test_a_reply_reads_no_file_once_loaded(monkeypatch):
 def test_the_fallback_language_is_the_persons_not_the_processs():
     """Two deployments' defaults in one process: each person falls back to their own, and the
     same call gives the same answer however often it is made."""
-    swahili_in_spain, swahili_in_france = person("sw", "es"), person("sw", "fr")
-    spain, france = converse(swahili_in_spain), converse(swahili_in_france)
+    kinyarwanda_in_spain, kinyarwanda_in_france = person("rw", "es"), person("rw", "fr")
+    spain, france = converse(kinyarwanda_in_spain), converse(kinyarwanda_in_france)
     assert spain[0].startswith("Gracias.") and france[0].startswith("Merci.")
-    assert converse(swahili_in_spain) == spain
+    assert converse(kinyarwanda_in_spain) == spain

@@ -78,7 +78,7 @@ def test_whole_answer_in_one_message():
     c = chat()
     reply = c.say("1D 2P 3B")
     assert reply == (
-        "Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
+        "Thank you. Recorded for the week of 6 May: 1 done; 2 in progress; 3 blocked. "
         "To add a note, reply with it now (or SKIP)."
     )
     assert c.events == [
@@ -92,13 +92,13 @@ def test_whole_answer_in_one_message():
 def test_one_at_a_time_with_bare_statuses():
     """A bare status answers the next unanswered action, and the bot asks for the one after it."""
     c = chat()
-    assert c.say("done") == ("Recorded: 1 done. Now action 2 Train police on custody safeguards today: D, P, N or B?")
+    assert c.say("done") == ("Recorded: 1 done. Now action 2 Train police on custody safeguards today: D/P/N/B?")
     assert c.say("In progress") == (
-        "Recorded: 2 in progress. Now action 3 Publish annual report on prison visiting: D, P, N or B?"
+        "Recorded: 2 in progress. Now action 3 Publish annual report on prison visiting: D/P/N/B?"
     )
     assert c.state.step == "statuses"
     assert c.say("stuck") == (
-        "Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 blocked. "
+        "Thank you. Recorded for the week of 6 May: 1 done; 2 in progress; 3 blocked. "
         "To add a note, reply with it now (or SKIP)."
     )
     assert reported(c) == [(101, "completed"), (102, "in_progress"), (103, "blocked")]
@@ -196,9 +196,7 @@ def test_two_answers_in_one_sms():
     """Two answers in one message are both recorded and echoed, then the remaining action is asked."""
     c = chat()
     reply = c.say("1D 2P")
-    assert reply == (
-        "Recorded: 1 done; 2 in progress. Now action 3 Publish annual report on prison visiting: D, P, N or B?"
-    )
+    assert reply == ("Recorded: 1 done; 2 in progress. Now action 3 Publish annual report on prison visiting: D/P/N/B?")
     assert reported(c) == [(101, "completed"), (102, "in_progress")]
     assert c.state.step == "statuses"
 
@@ -210,7 +208,7 @@ def test_correction_last_one_wins():
     assert c.say("1B").startswith("Recorded: 1 blocked. Now action 2 ")
     c.say("2P 3N")
     reply = c.say("3 done")
-    assert reply.startswith("Thank you. Recorded for 2024-W19: 1 blocked; 2 in progress; 3 done.")
+    assert reply.startswith("Thank you. Recorded for the week of 6 May: 1 blocked; 2 in progress; 3 done.")
     assert c.state.step == "note"
     assert reported(c)[-1] == (103, "completed")
 
@@ -289,7 +287,7 @@ def test_confirmation_echoes_every_stored_status(statuses):
     text = " ".join(f"{n}{LETTER[s]}" for n, s in enumerate(statuses, 1))
     reply = c.say(text)
     echo = "; ".join(f"{n} {LABEL[s]}" for n, s in enumerate(statuses, 1))
-    assert reply == f"Thank you. Recorded for 2024-W19: {echo}. To add a note, reply with it now (or SKIP)."
+    assert reply == f"Thank you. Recorded for the week of 6 May: {echo}. To add a note, reply with it now (or SKIP)."
     assert reported(c) == list(zip((101, 102, 103), statuses))
 
 
@@ -312,7 +310,7 @@ def test_status_in_note_step_corrects_instead_of_noting():
     c = chat()
     c.say("1D 2P 3B")
     reply = c.say("3 p")
-    assert reply.startswith("Thank you. Recorded for 2024-W19: 1 done; 2 in progress; 3 in progress.")
+    assert reply.startswith("Thank you. Recorded for the week of 6 May: 1 done; 2 in progress; 3 in progress.")
     assert c.state.step == "note"
     assert c.say("budget released").startswith("Note added.")
 
@@ -360,7 +358,7 @@ def test_help_without_session_gives_menu():
     c = Chat(PERSON, NOW)
     reply = c.say("help")
     assert reply == (
-        "Hello Amina. Nothing is waiting for your answer now; your weekly prompt will come. Send HELP at any time."
+        "Hello Amina. Nothing is waiting for your answer now; your weekly message will come. Send HELP at any time."
     )
     assert c.state is None and c.events == []
 
@@ -411,7 +409,7 @@ def test_long_title_is_shortened_with_ellipsis():
     lines = c.prompt().splitlines()
     assert lines[2] == "2 Establish an independent monitorin..."
     assert long_title not in c.say("1D")
-    assert "Now action 2 Establish an independent monitoring m...: D, P, N or B?" in c.last.replies[0].text
+    assert "Now action 2 Establish an independent monitoring m...: D/P/N/B?" in c.last.replies[0].text
 
 
 def _segments(text: str):

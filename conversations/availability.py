@@ -12,7 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from conversations.i18n import T, available_languages, locale_of
-from conversations.parse import DIGITS, _scan, _tokens, normalise
+from conversations.parse import DIGITS, _scan, _tokens, normalise, spaced
 from conversations.views import AvailabilityChanged, Outcome, PersonView, Reply
 from conversations.writing import full_date
 
@@ -39,6 +39,9 @@ def _year_for(day: int, month: int, today: date) -> date | None:
     return None
 
 
+BUDDHIST_ERA_FROM = 2400
+
+
 def _numeric(norm: str, language: str, today: date) -> date | None:
     """2026-12-15, 15/12, 15.12.2026 (day and month in the language's order)."""
     iso = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", norm)
@@ -54,6 +57,8 @@ def _numeric(norm: str, language: str, today: date) -> date | None:
     day, month = (a, b) if _day_first(language) or a > 12 else (b, a)
     if numeric[3]:
         year = int(numeric[3]) + (2000 if len(numeric[3]) == 2 else 0)
+        if year > BUDDHIST_ERA_FROM:  # a Buddhist-era year, as Thai officials write it (2569 = 2026)
+            year -= 543
         try:
             return date(year, month, day)
         except ValueError:
@@ -99,7 +104,7 @@ def read_date(text: str, language: str, today: date) -> date | None:
         return _numeric(norm, language, today)
     if not text.strip():
         return None
-    found = _in_words(text.translate(DIGITS), language, today)
+    found = _in_words(spaced(text.translate(DIGITS)), language, today)
     return found if found is None or found >= today else None
 
 

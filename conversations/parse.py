@@ -146,6 +146,19 @@ def _split(text: str, start: int) -> list[tuple[str, int, int]]:
     return [(text, start, start + len(text))]
 
 
+def spaced(text: str) -> str:
+    """`text` with its words apart, for a reader that expects spaces ("ถึงวันศุกร์" -> "ถึง วัน ศุกร์")."""
+    parts, at = [], 0
+    for m in TOKEN.finditer(text):
+        words = _split(m.group(), m.start())
+        if len(words) == 1:
+            continue
+        parts.append(text[at : m.start()])
+        parts.append(" ".join(word for word, _, _ in words))
+        at = m.end()
+    return "".join(parts) + text[at:] if parts else text
+
+
 def _tokens(norm: str) -> list[_Tok]:
     tokens = (
         _Tok(STRIP_MARKS.sub("", word), begin, end)

@@ -71,3 +71,33 @@ def test_away_keeps_an_open_update_and_answers_in_the_persons_language():
 def test_read_date_never_returns_the_past():
     """15/01 written in November means next January."""
     assert read_date("15/01", "en", TODAY) == date(2027, 1, 15)
+
+
+@pytest.mark.parametrize(
+    "text,language,expected",
+    [
+        ("15 de diciembre", "es", date(2026, 12, 15)),
+        ("hasta el 15 de diciembre", "es", date(2026, 12, 15)),
+        ("até 15 de dezembro", "pt", date(2026, 12, 15)),
+        ("até sexta-feira", "pt", date(2026, 12, 4)),
+        ("jusqu'au 15 décembre", "fr", date(2026, 12, 15)),
+        ("le 15", "fr", date(2026, 12, 15)),
+        ("jusqu'à vendredi", "fr", date(2026, 12, 4)),
+        ("15 ديسمبر", "ar", date(2026, 12, 15)),
+        ("حتى ١٥ ديسمبر", "ar", date(2026, 12, 15)),
+        ("hadi tarehe 15 Desemba", "sw", date(2026, 12, 15)),
+        ("ถึงวันศุกร์", "th", date(2026, 12, 4)),  # no spaces between the words
+        ("15/12/2569", "th", date(2026, 12, 15)),  # a Buddhist-era year
+        ("15 août", "fr", date(2027, 8, 15)),
+        ("1 de enero", "es", date(2027, 1, 1)),
+        ("until Friday", "en", date(2026, 12, 4)),
+    ],
+)
+def test_dates_in_words_in_every_language(text, language, expected):
+    """Dates as people write them (read by dateparser), never in the past."""
+    assert read_date(text, language, date(2026, 12, 1)) == expected
+
+
+@pytest.mark.parametrize("text", ["soon", "on mission", "en mission", "em missão", "de vacaciones", "في مهمة"])
+def test_words_that_are_no_date_give_none(text):
+    assert read_date(text, "en", date(2026, 12, 1)) is None

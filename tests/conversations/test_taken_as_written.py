@@ -4,7 +4,7 @@ instead. A command word is a command only when the message is the command."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -100,3 +100,65 @@ def test_a_plain_note_gets_no_hint():
     chat.prompt()
     chat.say("1D 2P")
     assert chat.say("Le texte est chez le Premier ministre") == "Note ajoutée. Merci."
+
+
+# --- Property: whatever follows a command word at a free-text step is kept as written --------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from conversations import subscription  # noqa: E402
+from conversations.i18n import available_languages  # noqa: E402
+from conversations.parse import command, keywords  # noqa: E402
+from conversations.report import ReportState  # noqa: E402
+
+LANGUAGES = [code for code in available_languages() if code != "en"] + ["en"]
+COMMAND_WORDS = sorted(
+    {
+        " ".join(phrase)
+        for code in available_languages()
+        for meaning in ("away", "back", "lang", "stop", "start", "status", "undo", "help", "report", "skip", "sub")
+        for phrase in keywords(code).get(meaning, ())
+    }
+)
+WORD = st.text(alphabet=st.characters(categories=("Ll", "Lu", "Lo")), min_size=2, max_size=12)
+
+
+@given(
+    language=st.sampled_from(LANGUAGES),
+    first=st.sampled_from(COMMAND_WORDS),
+    rest=st.lists(WORD, min_size=6, max_size=12),
+    padding=st.sampled_from(["", " ", "  \n"]),
+)
+def test_a_description_starting_with_any_command_word_is_stored_verbatim(language, first, rest, padding):
+    """At the report's description step, a text that starts with any language's command word and
+    goes on is the description, unchanged (after trimming): no subscription, language or
+    availability change."""
+    text = padding + " ".join([first, *rest]) + padding
+    p = person(language)
+    state = ReportState(
+        step="what", choices=(("action", 101),), action=101, locality="Kisumu", expires_at=NOW + timedelta(days=1)
+    )
+    out = engine.handle_text(p, state, text, NOW)
+    assert subscription.keyword(text, language) is None
+    assert not any(isinstance(e, AvailabilityChanged | LanguageChanged) for e in out.events)
+    assert isinstance(out.state, ReportState) and out.state.what == text.strip()
+
+
+@given(language=st.sampled_from(LANGUAGES), text=st.text(min_size=1, max_size=200))
+def test_any_note_that_is_no_command_and_no_status_is_stored_verbatim(language, text):
+    """At the weekly note step, any text that is not a command on its own and holds no numbered
+    status is the note, unchanged (after trimming, at most 500 characters)."""
+    if not text.strip() or command(text, language, tuple(sorted(keywords(language)))) is not None:
+        return
+    chat = Chat(person(language), NOW)
+    chat.prompt()
+    chat.say("1D 2P")
+    before = list(chat.events)
+    chat.say(text)
+    new = chat.events[len(before) :]
+    if any(not isinstance(e, NoteAdded) for e in new):
+        # A numbered status ("2 blocked") corrects an answer: never a language or availability change.
+        assert not any(isinstance(e, AvailabilityChanged | LanguageChanged) for e in new)
+        return
+    assert new == [NoteAdded(action_ids=(101, 102), period="2026-W48", note=text.strip()[:500])]

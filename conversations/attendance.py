@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from conversations.budget import cut, fitted, place_limit
+from conversations.budget import Limit, cut, fitted, place_limit
 from conversations.i18n import T
 from conversations.parse import _tokens, keyword_and_number, keywords, normalise
 from conversations.views import AttendanceAnswered, InvitationView, Outcome, PersonView, Reply
-from conversations.writing import day_and_time
+from conversations.writing import day_and_time, listing
 
 MEANINGS = ("yes", "no", "sub")
 ANSWER_OF = {"yes": "confirmed", "no": "declined", "sub": "delegated"}
@@ -173,12 +173,12 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
 
 
 def _listing(person: PersonView, head: str, invitations: list[InvitationView]) -> str:
-    return fitted(
-        lambda limit: "\n".join(
-            [head] + [f"{i.meeting_id} {cut(i.title, limit)}, {when(person, i)}" for i in invitations]
-        ),
-        person.medium,
-    )
+    t = T(person.language, person.fallback_language)
+
+    def line(i: InvitationView, limit: Limit) -> str:
+        return listing(t, [f"{i.meeting_id} {t.isolated(cut(i.title, limit))}", when(person, i)])
+
+    return fitted(lambda limit: "\n".join([head] + [line(i, limit) for i in invitations]), person.medium)
 
 
 def pending_lines(person: PersonView) -> list[str]:

@@ -86,7 +86,8 @@ def question(person: PersonView, state: ReportState, before: str = "") -> str:
         head = before + t("Community report. Which action or theme? Reply with its number:")
         return fitted(
             lambda limit: "\n".join(
-                [head] + [f"{n} {cut(title, limit)}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]
+                [head]
+                + [f"{n} {t.isolated(cut(title, limit))}" for n, (_kind, _id, title) in enumerate(_choices(person), 1)]
             ),
             person.medium,
         )

@@ -64,7 +64,7 @@ def start(person: PersonView, now: datetime, timeout: timedelta, token: str = ""
     header = t("Week of {date}:", date=day_month(monday, person.language))
     text = fitted(
         lambda limit: "\n".join(
-            [header] + [f"{n} {title_of(a, limit)}" for n, a in enumerate(actions, 1)] + [_legend(t)]
+            [header] + [f"{n} {t.isolated(title_of(a, limit))}" for n, a in enumerate(actions, 1)] + [_legend(t)]
         ),
         person.medium,
     )

@@ -109,7 +109,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from conversations import subscription  # noqa: E402
 from conversations.i18n import available_languages  # noqa: E402
-from conversations.parse import command, keywords  # noqa: E402
+from conversations.parse import command, keywords, parse_statuses  # noqa: E402
 from conversations.report import ReportState  # noqa: E402
 
 LANGUAGES = [code for code in available_languages() if code != "en"] + ["en"]
@@ -151,6 +151,8 @@ def test_any_note_that_is_no_command_and_no_status_is_stored_verbatim(language, 
     status is the note, unchanged (after trimming, at most 500 characters)."""
     if not text.strip() or command(text, language, tuple(sorted(keywords(language)))) is not None:
         return
+    if any(item.number is not None for item in parse_statuses(text, language)):
+        return  # "3B": a status for action 3 (answered, or "there is no action 3"), not a note
     chat = Chat(person(language), NOW)
     chat.prompt()
     chat.say("1D 2P")
@@ -162,3 +164,66 @@ def test_any_note_that_is_no_command_and_no_status_is_stored_verbatim(language, 
         assert not any(isinstance(e, AvailabilityChanged | LanguageChanged) for e in new)
         return
     assert new == [NoteAdded(action_ids=(101, 102), period="2026-W48", note=text.strip()[:500])]
+
+
+# --- The bot's own advice, followed literally, never unsubscribes ----------------------------
+
+import re  # noqa: E402
+
+from conversations.i18n import T  # noqa: E402
+from conversations.report import ReportFlow  # noqa: E402
+
+# Upper-case words in a message are words the bot tells people to send ("SKIP", "PASSER", "RUKA").
+ADVICE = re.compile(r"\b[^\W\d_]{2,}\b")
+
+
+QUOTED = re.compile(r'["«“]([^"»”]+)["»”]')
+
+
+def _advice_words(text: str) -> list[str]:
+    """Upper-case words, and words in quotes (Arabic has no case: "تخطي")."""
+    return [w for w in ADVICE.findall(text) if w.isupper()] + QUOTED.findall(text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_following_the_reports_own_cancel_advice_drops_the_report_and_stays_subscribed(language):
+    """HELP during a report says how to drop it; sending exactly that word drops the report and is
+    never STOP."""
+    p = person(language)
+    started = engine.handle_text(p, None, "REPORT", NOW)
+    assert isinstance(started.state, ReportState)
+    advice = ReportFlow().help_text(p, started.state)
+    words = [w for w in _advice_words(advice) if w not in _advice_words(T(language)("REPORT"))]
+    if not words:  # a script without case or quotes (Thai): the advice's own SKIP word
+        skips = {" ".join(phrase) for phrase in keywords(language)["skip"]}
+        words = [w for w in skips if w in advice]
+    assert words, f"{language}: no command word in {advice!r}"
+    for word in words:
+        assert subscription.keyword(word, language) is None, f"{language}: {word!r} from {advice!r} means STOP/START"
+    skip = words[-1]
+    out = engine.handle_text(p, started.state, skip, NOW)
+    assert out.state is None and out.events == [], f"{language}: {skip!r} did not drop the report"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_word_the_bot_tells_people_to_send_is_stop_or_start(language):
+    """Every upper-case word in every message of the catalogue, sent back alone, is no STOP or
+    START (except in the two messages about stopping and starting)."""
+    from babel.messages.pofile import read_po
+
+    from backend.i18n.keywords import SUBSCRIPTION_MESSAGES
+    from conversations.i18n import LOCALES_DIR
+
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=None)
+    for msg in catalog:
+        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+        if not ids[0] or ids[0] in SUBSCRIPTION_MESSAGES:
+            continue
+        strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+        for text in strings:
+            for word in _advice_words(text or ""):
+                assert subscription.keyword(word, language) is None, f"{language}: {word!r} in {text!r}"

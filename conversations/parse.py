@@ -160,6 +160,9 @@ def spaced(text: str) -> str:
 
 
 def _tokens(norm: str) -> list[_Tok]:
+    if not any(script.search(norm) for script in SEGMENTERS):  # the common case: words are spaced
+        plain = (_Tok(STRIP_MARKS.sub("", m.group()), m.start(), m.end()) for m in TOKEN.finditer(norm))
+        return [tok for tok in plain if tok.text]
     tokens = (
         _Tok(STRIP_MARKS.sub("", word), begin, end)
         for m in TOKEN.finditer(norm)
@@ -195,40 +198,54 @@ def _near_index(language: str) -> dict[str, set[str]]:
     return index
 
 
-def _first_words(word: str, language: str, fuzzy: bool) -> set[str]:
-    if not fuzzy:
-        return {word}
-    near = _near_index(language)
-    found = {word}
-    for key in _deletions(word) | {word}:
-        found |= {w for w in near.get(key, ()) if _close(word, w)}
+@cache
+def _everyone() -> tuple[dict[str, set[str]], dict[str, set[tuple[str, str]]]]:
+    """Every language at once: first word -> its languages; and each one-letter deletion of a
+    first word that accepts typos (four letters or more, not `=word`) -> (language, first word)."""
+    words: dict[str, set[str]] = {}
+    near: dict[str, set[tuple[str, str]]] = {}
+    for lang in available_languages():
+        for word in _by_first_word(lang):
+            words.setdefault(word, set()).add(lang)
+        for key, found in _near_index(lang).items():
+            near.setdefault(key, set()).update((lang, w) for w in found)
+    return words, near
+
+
+def _candidates(word: str, fuzzy: bool) -> set[tuple[str, str]]:
+    """(language, first word) pairs equal to `word`, or one edit away when `fuzzy`."""
+    words, near = _everyone()
+    found = {(lang, word) for lang in words.get(word, ())}
+    if fuzzy:
+        for key in _deletions(word) | {word}:
+            found |= {(lang, w) for lang, w in near.get(key, ()) if _close(word, w)}
     return found
 
 
 def _scan(tokens: list[_Tok], i: int, meanings, language: str, fuzzy: bool) -> tuple[str, int] | None:
     """The longest phrase of one of `meanings` starting at tokens[i], in the person's language
-    first; between phrases of one length, the first meaning asked for, then the first listed."""
+    first, then in the first other language that has one; between phrases of one length, the
+    first meaning asked for, then the first listed."""
     if i >= len(tokens):
         return None
     same = _close if fuzzy else str.__eq__
     order = {meaning: rank for rank, meaning in enumerate(meanings)}
-    for lang in _languages_for(language):
-        index = _by_first_word(lang)
-        best = None
+    best: dict[str, tuple[tuple[int, int, int], str]] = {}
+    for lang, first in _candidates(tokens[i].text, fuzzy):
         # A one-letter code counts in the person's own language and in English, never in a
         # third language: French "e" (en cours) is nothing to a Spanish speaker.
         letters = lang in (language, "en")
-        for first in _first_words(tokens[i].text, lang, fuzzy):
-            for meaning, position, phrase in index.get(first, ()):
-                n = len(phrase)
-                if meaning not in order or i + n > len(tokens) or (n == 1 and len(first) == 1 and not letters):
-                    continue
-                if all(same(tokens[i + k].text, phrase[k]) for k in range(1, n)):
-                    rank = (n, -order[meaning], -position)
-                    if best is None or rank > best[0]:
-                        best = (rank, meaning)
-        if best:
-            return best[1], best[0][0]
+        for meaning, position, phrase in _by_first_word(lang).get(first, ()):
+            n = len(phrase)
+            if meaning not in order or i + n > len(tokens) or (n == 1 and len(first) == 1 and not letters):
+                continue
+            if all(same(tokens[i + k].text, phrase[k]) for k in range(1, n)):
+                rank = (n, -order[meaning], -position)
+                if lang not in best or rank > best[lang][0]:
+                    best[lang] = (rank, meaning)
+    for lang in _languages_for(language) if best else ():
+        if lang in best:
+            return best[lang][1], best[lang][0][0]
     return None
 
 

@@ -377,3 +377,67 @@ def test_generated_valid_replies_give_exactly_their_pairs(pairs, seps):
     got = parse_statuses(text, "en")
     assert [(i.number, i.status) for i in got] == [(n, m) for n, (m, _), *_ in pairs], text
     assert all(i.figure is None and i.note == "" for i in got), (text, got)
+
+
+# --- The indexed lookup gives the answers of a plain scan of every phrase --------------------
+
+from conversations import parse as _parse  # noqa: E402
+from conversations.i18n import available_languages  # noqa: E402
+
+
+def _reference_scan(tokens, i, meanings, language, fuzzy):
+    """Every phrase of every language, language by language: what _scan must agree with."""
+    if i >= len(tokens):
+        return None
+    order = {m: r for r, m in enumerate(meanings)}
+    for lang in _parse._languages_for(language):
+        exact = _parse.exact_only(lang)
+        best = None
+        for meaning, phrases in _parse.keywords(lang).items():
+            for position, phrase in enumerate(phrases):
+                n = len(phrase)
+                if meaning not in order or i + n > len(tokens):
+                    continue
+                if n == 1 and len(phrase[0]) == 1 and lang not in (language, "en"):
+                    continue
+                first_ok = tokens[i].text == phrase[0] or (
+                    fuzzy
+                    and phrase[0] not in exact
+                    and len(phrase[0]) >= 4
+                    and _parse._close(tokens[i].text, phrase[0])
+                )
+                same = _parse._close if fuzzy else str.__eq__
+                if first_ok and all(same(tokens[i + k].text, phrase[k]) for k in range(1, n)):
+                    rank = (n, -order[meaning], -position)
+                    if best is None or rank > best[0]:
+                        best = (rank, meaning)
+        if best:
+            return best[1], best[0][0]
+    return None
+
+
+PHRASES = sorted({" ".join(p) for code in available_languages() for ps in _parse.keywords(code).values() for p in ps})
+
+
+@settings(max_examples=600)
+@given(
+    phrase=st.sampled_from(PHRASES),
+    edit=st.integers(min_value=0, max_value=40),
+    kind=st.sampled_from(["none", "delete", "swap", "replace", "insert"]),
+    language=st.sampled_from(available_languages()),
+    fuzzy=st.booleans(),
+    tail=st.sampled_from(["", " 2", " de retour", " budget"]),
+)
+def test_indexed_lookup_agrees_with_a_plain_scan(phrase, edit, kind, language, fuzzy, tail):
+    text = phrase
+    if kind != "none" and text:
+        k = edit % len(text)
+        text = {
+            "delete": text[:k] + text[k + 1 :],
+            "swap": text[:k] + text[k + 1 : k + 2] + text[k : k + 1] + text[k + 2 :],
+            "replace": text[:k] + "x" + text[k + 1 :],
+            "insert": text[:k] + "e" + text[k:],
+        }[kind]
+    tokens = _parse._tokens(_parse.normalise(text + tail))
+    meanings = _parse._all_meanings()
+    assert _parse._scan(tokens, 0, meanings, language, fuzzy) == _reference_scan(tokens, 0, meanings, language, fuzzy)

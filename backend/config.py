@@ -15,6 +15,8 @@ from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as PydanticSettingsError
 
+from backend.rhythm import ScheduleError, parse_quiet_hours, parse_schedule
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 TWILIO_API = "https://api.twilio.com"
 
@@ -51,6 +53,12 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "UTC"
     session_timeout_hours: int = 72  # a waiting conversation expires after this
+    # The rhythm (backend/rhythm.py): when institutions are asked, in their lead's time zone.
+    scheduler_enabled: bool = True  # the sweep also opens rounds, reminds and escalates
+    reporting_schedule: str = "weekly mon 09:00"
+    quiet_hours: str = "20:00-07:00"  # local time; empty: none
+    reminder_delays_hours: list[float] = [24.0, 72.0]  # after the prompt, while nobody answered
+    escalation_delay_hours: float = 24.0  # after the last reminder (then between substitutes)
     send_max_attempts: int = 5
     send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
@@ -70,6 +78,31 @@ class Settings(BaseSettings):
     def _redis_url(cls, v: str) -> str:
         if v and not v.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected redis://host:port/db, or leave empty to run jobs in-process")
+        return v
+
+    @field_validator("reporting_schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        try:
+            return str(parse_schedule(v))
+        except ScheduleError as e:
+            raise ValueError(str(e)) from None
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str) -> str:
+        if v.strip():
+            try:
+                parse_quiet_hours(v)
+            except ScheduleError as e:
+                raise ValueError(str(e)) from None
+        return v.strip()
+
+    @field_validator("reminder_delays_hours")
+    @classmethod
+    def _reminders(cls, v: list[float]) -> list[float]:
+        if any(d <= 0 for d in v) or v != sorted(v):
+            raise ValueError("expected increasing positive hours after the prompt, e.g. [24, 72]")
         return v
 
     @field_validator("sms_fold")

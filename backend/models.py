@@ -6,5 +6,6 @@ from backend.inbox.models import InboxMessage  # noqa: F401
 from backend.meetings.models import Invitation, Meeting  # noqa: F401
 from backend.outbox.models import AddressState, OutboxMessage  # noqa: F401
 from backend.progress.models import ProgressUpdate  # noqa: F401
+from backend.progress.rounds import ReportingRound, RoundStep  # noqa: F401
 from backend.roster.models import FocalPoint, Institution, Person  # noqa: F401
 from backend.sessions.models import ConversationSession, Fire  # noqa: F401

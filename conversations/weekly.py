@@ -24,7 +24,7 @@ from conversations.views import (
     Reply,
     iso_period,
 )
-from conversations.writing import day_month, items, listing, period_name
+from conversations.writing import day_month, items, listing, period_name, period_start
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,17 +51,23 @@ def _legend(t: T) -> str:
 
 
 def start(person: PersonView, now: datetime, timeout: timedelta, token: str = "") -> Outcome | None:
-    """This week's prompt, or None when the person has no open action."""
+    """The period's prompt, or None when the person has no open action. The token names the
+    period ("weekly:2026-W49", "weekly:2026-12" for a monthly schedule); without one, the ISO week
+    of `now` in the person's time zone."""
     actions = open_actions(person)
     if not actions:
         return None
     t = T(person.language, person.fallback_language)
-    period = iso_period(now)
     local = now.astimezone(ZoneInfo(person.timezone))
-    monday = (local - timedelta(days=local.weekday())).date()
-    # TRANSLATORS: the first line of the weekly message. {date}: its Monday, e.g. "23 Nov". Sent by SMS: keep it as
-    # short as the English.
-    header = t("Week of {date}:", date=day_month(monday, person.language))
+    period = token.removeprefix("weekly:") if token.startswith("weekly:") else iso_period(local)
+    start_day = period_start(period) or (local - timedelta(days=local.weekday())).date()
+    if start_day.day == 1 and not period.count("W"):
+        # TRANSLATORS: the first line of a monthly update. {period}: e.g. "December 2026". Sent by SMS.
+        header = t("Update for {period}:", period=period_name(t, period))
+    else:
+        # TRANSLATORS: the first line of the weekly message. {date}: its Monday, e.g. "23 Nov". Sent by SMS: keep it
+        # as short as the English.
+        header = t("Week of {date}:", date=day_month(start_day, person.language))
     text = fitted(
         lambda limit: "\n".join(
             [header] + [f"{n} {t.isolated(title_of(a, limit))}" for n, a in enumerate(actions, 1)] + [_legend(t)]

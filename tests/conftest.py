@@ -125,6 +125,7 @@ def settings_for(database_url: str, **overrides):
         default_language="en",
         default_timezone="UTC",
         stale_after_seconds=0.0,
+        scheduler_enabled=False,  # the rhythm's own tests turn it on
     )
     values.update(overrides)
     return load_settings(**values)

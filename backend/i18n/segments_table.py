@@ -1,166 +1,394 @@
-"""`nmirf i18n segments`: what each message kind costs by SMS in each language, rendered with the
-longest realistic values (three actions with long titles, a long name, a long note...)."""
+"""`nmirf i18n segments`: what each message kind costs by SMS in each language (docs/sms-segments.md).
+
+Every message the bot can send by SMS is rendered through the engine, with medium SMS, from a
+`Sample` of values: `REALISTIC` (three actions with long titles, two invitations, a long name, a
+four-digit figure and meeting number) and `LONGEST` (ten actions, three invitations, 60-character
+names, letters outside GSM-7 in names, titles and places). Each is measured as sent
+(conversations.budget.sms_text) against its budget (conversations.budget.budget: the rules are
+in that module's docstring). tests/test_sms_budget_property.py renders the same kinds from
+generated samples."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from bot.segments import count_segments, fold_to_gsm
 from conversations import attendance, engine, hints, onboarding, subscription, weekly
 from conversations import report as report_flow
+from conversations.budget import NAME_FREE, budget, sms_text
 from conversations.i18n import available_languages
 from conversations.parse import keywords
+from conversations.state import FlowState
+from conversations.statuses import open_actions
 from conversations.views import ActionView, ClusterView, InvitationView, PersonView
 
-NOW = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
-ACTIONS = (
-    ActionView(1, "Draft the Children Protection Bill and submit it to Cabinet", "in_progress"),
-    ActionView(2, "Run a birth registration campaign in ten counties", "not_started", "Children registered"),
-    ActionView(3, "Train police officers on investigating GBV cases", "blocked", "Officers trained"),
+LETTERS = {"completed": "D", "in_progress": "P", "not_started": "N", "blocked": "B"}  # read in every language
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The values the messages are rendered with."""
+
+    now: datetime
+    name: str  # the person's full name
+    actions: tuple[ActionView, ...]
+    invitations: tuple[InvitationView, ...]  # the first one's substitute answers SUB
+    clusters: tuple[ClusterView, ...]
+    answers: tuple[str, ...]  # a status per action, as answered (cycled)
+    figure: str  # given for each action with an indicator
+    lead: str  # the lead who sends this person in their place
+    place: str  # where a community report's work was done
+    away: date  # AWAY until
+    wrong: tuple[int, ...]  # numbers given that are no action
+
+
+def _action(n: int, title: str, indicator: str | None = None, status: str = "in_progress") -> ActionView:
+    return ActionView(n, title, status, indicator)
+
+
+REALISTIC = Sample(
+    now=datetime(2026, 12, 28, 9, 0, tzinfo=UTC),
+    name="Maximiliana Wanjiru-Achieng",
+    actions=(
+        _action(1, "Draft the Children Protection Bill and submit it to Cabinet"),
+        _action(2, "Run a birth registration campaign in ten counties", "Children registered", "not_started"),
+        _action(3, "Train police officers on investigating GBV cases", "Officers trained", "blocked"),
+    ),
+    invitations=(
+        InvitationView(
+            1234,
+            "Review of the disability rights cluster recommendations",
+            datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
+            "Sheria House, 4th floor, conference room B",
+            "pending",
+            substitute="Maximiliana Wanjiru-Achieng",
+        ),
+        InvitationView(
+            1240,
+            "Children's rights cluster: progress on the CRC recommendations",
+            datetime(2026, 12, 31, 7, 0, tzinfo=UTC),
+            "Online",
+            "pending",
+        ),
+    ),
+    clusters=(ClusterView(9, "Rights of persons with disabilities and older persons"),),
+    answers=("completed", "in_progress", "not_started", "blocked"),
+    figure="1250",
+    lead="Maximiliana Wanjiru-Achieng",
+    place="Kakamega North Sub-County, Shinyalu Ward",
+    away=date(2026, 12, 31),
+    wrong=(5,),
+)
+LONG_NAME = "Łukasz Ğündoğdu-Wanjiru Achieng Nyambura Otieno-Kamau Odhi"  # 60 characters
+LONGEST = replace(
+    REALISTIC,
+    now=datetime(2026, 8, 10, 9, 0, tzinfo=UTC),  # août, agosto, Agosti...
+    name=LONG_NAME,
+    actions=tuple(
+        _action(n, f"Ensure access to justice for survivors in Muğla and Łódź, phase {n} of the plan", "People")
+        for n in range(1, 11)
+    ),
+    invitations=tuple(
+        replace(i, meeting_id=9990 + n, place="Muğla Şehir Salonu, Łódź, sala 4", substitute=LONG_NAME)
+        for n, i in enumerate(REALISTIC.invitations + REALISTIC.invitations[:1])
+    ),
+    figure="1250000",
+    lead=LONG_NAME,
+    place="Ğündoğdu village, Łódź ward, Kakamega North",
+    away=date(2026, 9, 30),
+    wrong=(11, 12, 13),
 )
 
 
-MEETING = InvitationView(
-    meeting_id=1234,
-    title="Review of the disability rights cluster recommendations",
-    starts_at=datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
-    place="Sheria House, 4th floor, conference room B",
-    status="pending",
-    substitute="Maximiliana Wanjiru-Achieng",
-)
-SECOND = InvitationView(
-    meeting_id=1240,
-    title="Children's rights cluster: progress on the CRC recommendations",
-    starts_at=datetime(2026, 12, 31, 7, 0, tzinfo=UTC),
-    place="Online",
-    status="pending",
-)
+@dataclass(frozen=True)
+class Message:
+    text: str
+    items: int = 0  # how many short items it lists: actions, clusters, answers, numbers (rule 4)
+    pending: int = 0  # how many lines it gives to things awaiting an answer: meetings, the weekly update (rule 4)
+    names: tuple[str, ...] = ()  # the names it holds (rule 4)
 
 
-def _person(language: str, invitations=()) -> PersonView:
-    return PersonView(
+def _person(language: str, sample: Sample, **changes) -> PersonView:
+    person = PersonView(
         id=1,
-        name="Maximiliana Wanjiru-Achieng",
+        name=sample.name,
         language=language,
         timezone="Africa/Nairobi",
         institution="MOJ",
-        actions=ACTIONS,
-        invitations=invitations,
-        report_actions=ACTIONS,
-        clusters=(ClusterView(9, "Rights of persons with disabilities and older persons"),),
+        actions=sample.actions,
+        report_actions=sample.actions,
+        clusters=sample.clusters,
     )
+    return replace(person, **changes)
 
 
-def _say(person: PersonView, state, text: str) -> str:
-    return "\n".join(r.text for r in engine.handle_text(person, state, text, NOW).replies)
+class _Talk:
+    """One person's conversation with the engine, at the sample's time."""
+
+    def __init__(self, person: PersonView, now: datetime):
+        self.person, self.now = person, now
+
+    def say(self, state: FlowState | None, text: str):
+        return engine.handle_text(self.person, state, text, self.now)
+
+    def texts(self, state: FlowState | None, text: str) -> list[str]:
+        return [r.text for r in self.say(state, text).replies]
 
 
-def messages(language: str) -> dict[str, str]:
-    """Every kind of message the bot sends, in `language`."""
-    p = _person(language)
-    prompt = engine.start(weekly.FLOW, p, None, NOW, timedelta(hours=72), "t")
-    assert prompt is not None and prompt.state is not None  # a weekly prompt for a person with actions
-    state = prompt.state
-    partial = engine.handle_text(p, state, "1D 5P", NOW)
-    done = engine.handle_text(p, partial.state, "2P 1250 3B", NOW)
-    return {
-        "weekly_prompt": prompt.replies[0].text,
-        "correction": engine.handle_text(p, state, "hello", NOW).replies[0].text,
-        "partial_echo": partial.replies[0].text,
-        "confirmation": done.replies[0].text,
-        "note_added": engine.handle_text(p, done.state, "Cabinet meets in January", NOW).replies[0].text,
-        "help": engine.handle_text(p, state, "HELP", NOW).replies[0].text,
-        "menu": engine.handle_text(p, None, "hello", NOW).replies[0].text,
-        "status": engine.handle_text(p, state, "STATUS", NOW).replies[0].text,
-        "unsupported": engine.unsupported(language).text,
-        "stop": subscription.stopped(language).text,
-        "start": subscription.started(language).text,
-        "not_registered": onboarding.unknown_sender(language, "sms")[0].text,
-        "expired_weekly": engine.expired_note(p, state),
-        "command_hint": _hint(p),
-        **_more(language, p),
+def messages(language: str, sample: Sample = REALISTIC) -> dict[str, Message]:
+    """Every kind of message the bot sends by SMS, in `language`, rendered from `sample`."""
+    p = _person(language, sample)
+    talk = _Talk(p, sample.now)
+    out: dict[str, Message] = {
+        "help": Message(talk.texts(None, "HELP")[0], names=(sample.name.split()[0],)),  # the menu
+        "unsupported": Message(engine.unsupported(language).text),
+        "stop": Message(subscription.stopped(language).text),
+        "start": Message(subscription.started(language).text),
+        "not_registered": Message(onboarding.unknown_sender(language, "sms")[0].text),
+        "lang": Message(talk.texts(None, f"LANG {language}")[0]),
+        "lang_choices": Message(talk.texts(None, "LANG")[0], len(available_languages())),
+        "away": Message(talk.texts(None, f"AWAY {sample.away.isoformat()}")[0]),
+        "away_until_when": Message(talk.texts(None, "AWAY")[0]),
+        "back": Message(talk.texts(None, "BACK")[0]),
+        "command_hint": Message(_hint(p)),
     }
+    out.update(_weekly(talk, sample))
+    out.update(_status(language, sample))
+    out.update(_report(language, sample))
+    out.update(_attendance(language, sample))
+    return out
 
 
 def _hint(p: PersonView) -> str:
     """A note that starts with the language's longest command phrase, taken as written."""
     phrases = [" ".join(ph) for meaning in hints.COMMANDS for ph in keywords(p.language).get(meaning, ())]
-    longest = max(phrases, key=len)
-    reply = hints.command_hint(p, f"{longest} of the minister is planned after the cabinet meeting")
-    assert reply is not None
+    reply = hints.command_hint(p, f"{max(phrases, key=len)} of the minister is planned after the cabinet meeting")
+    assert reply is not None  # the phrase is a command word
     return reply.text
 
 
-def _more(language: str, p: PersonView) -> dict[str, str]:
-    """The report, availability and language commands, and meeting attendance."""
-    report = engine.handle_text(p, None, "REPORT", NOW)
-    assert isinstance(report.state, report_flow.ReportState)  # REPORT starts the report flow
-    invited = _person(language, (MEETING,))
-    both = _person(language, (MEETING, SECOND))
-    lonely = _person(language, (replace(MEETING, substitute=None),))
-    started = engine.start(weekly.FLOW, invited, None, NOW, timedelta(hours=72), "t")
-    assert started is not None and started.state is not None  # as in messages()
-    waiting = started.state
-    return {
-        "report_choice": report.replies[0].text,
-        "report_where": _say(p, report.state, "1"),
-        "report_done": _say(
-            p,
-            replace(
-                report.state,
-                step="reached",
-                action=1,
-                locality="Kakamega North Sub-County, Shinyalu Ward",
-                what="x" * 500,
-            ),
-            "1250",
-        ),
-        "expired_report": engine.expired_note(p, report.state),
-        "report_resume": report_flow.resume(p, replace(report.state, step="reached")),
-        "away": _say(p, None, "AWAY 2026-12-31"),
-        "lang": _say(p, None, f"LANG {language}"),
-        "invitation": attendance.invitation_text(invited, MEETING),
-        "invitation_substitute": attendance.invitation_text(invited, replace(MEETING, sent_by="Maximiliana Wanjiru")),
-        "attendance_yes": _say(invited, None, "YES"),
-        "attendance_no": _say(invited, None, "NO"),
-        "attendance_sub": _say(invited, None, "SUB"),
-        "attendance_no_substitute": _say(lonely, None, "SUB"),
-        "attendance_which": _say(both, None, "YES"),
-        "attendance_unknown_meeting": _say(both, None, "YES 99"),
-        "attendance_ask_which": _say(invited, replace(waiting, step="note"), "YES"),
-        "attendance_waiting": _say(invited, waiting, "YES 1234"),
-        "menu_invitations": _say(both, None, "hello"),
+def _figures(numbers: list[int], actions: list[ActionView]) -> int:
+    """How many figures an answer to these actions gives (one per action with an indicator)."""
+    return sum(1 for n in numbers if actions[n - 1].indicator)
+
+
+def _answer(sample: Sample, numbers: list[int], actions: list[ActionView]) -> str:
+    """ "1D 1250 2P 3B": a status for each number (and the figure, for an action with an indicator)."""
+    parts = []
+    for n in numbers:
+        status = sample.answers[(n - 1) % len(sample.answers)]
+        figure = f" {sample.figure}" if actions[n - 1].indicator else ""
+        parts.append(f"{n}{LETTERS[status]}{figure}")
+    return " ".join(parts)
+
+
+def _weekly(talk: _Talk, sample: Sample) -> dict[str, Message]:
+    """The weekly update: the prompt, answers in parts and at once, corrections, the note, UNDO."""
+    p = talk.person
+    actions = open_actions(p)
+    prompt = engine.start(weekly.FLOW, p, None, sample.now, timedelta(hours=72), "t")
+    if prompt is None or prompt.state is None:  # no open action: no prompt
+        return {}
+    k = len(actions)
+    state = prompt.state
+    whole = talk.say(state, _answer(sample, list(range(1, k + 1)), actions))
+    note = whole.state
+    out = {
+        "weekly_prompt": Message(prompt.replies[0].text, k),
+        "correction": Message(talk.texts(state, "hello")[0]),
+        "no_such_action": Message(talk.texts(state, " ".join(f"{n}D" for n in sample.wrong))[0], len(sample.wrong)),
+        "nothing_to_undo": Message(talk.texts(state, "UNDO")[0]),
+        "help_weekly": Message(talk.texts(state, "HELP")[0]),
+        "report_busy": Message(talk.texts(state, "REPORT")[0]),
+        "expired_weekly": Message(engine.expired_note(p, state)),
+        "confirmation": Message(whole.replies[0].text, k + _figures(list(range(1, k + 1)), actions)),
+        "undone": Message(talk.texts(note, "UNDO")[0], k),
+        "help_note": Message(talk.texts(note, "HELP")[0]),
+        "note_added": Message(talk.texts(note, "Cabinet meets in January")[0]),
+        "no_note": Message(talk.texts(note, "SKIP")[0]),
     }
+    if k > 1:
+        half = list(range(1, k // 2 + 1))
+        partial = talk.say(state, " ".join([_answer(sample, half, actions)] + [f"{n}P" for n in sample.wrong]))
+        items = len(half) + _figures(half, actions) + len(sample.wrong)
+        out["partial_echo"] = Message(partial.replies[0].text, items)
+    return out
+
+
+def _status(language: str, sample: Sample) -> dict[str, Message]:
+    """STATUS with the weekly update waiting and the invitations pending; with nothing to do; the menu."""
+    invited = _person(language, sample, invitations=sample.invitations)
+    started = engine.start(weekly.FLOW, invited, None, sample.now, timedelta(hours=72), "t")
+    state = started.state if started is not None else None
+    pending = len([i for i in sample.invitations if i.status == "pending"])
+    done = replace(invited, actions=tuple(replace(a, status="completed") for a in invited.actions))
+    first = sample.name.split()[0]
+    return {
+        "status": Message(
+            _Talk(invited, sample.now).texts(state, "STATUS")[0],
+            len(open_actions(invited)),
+            pending + (state is not None),
+        ),
+        "status_nothing_open": Message(_Talk(done, sample.now).texts(None, "STATUS")[0], pending=pending),
+        "menu": Message(_Talk(_person(language, sample), sample.now).texts(None, "hello")[0], names=(first,)),
+        "menu_invitations": Message(
+            _Talk(invited, sample.now).texts(None, "hello")[0], pending=pending, names=() if pending else (first,)
+        ),
+    }
+
+
+def _report(language: str, sample: Sample) -> dict[str, Message]:
+    """REPORT: the choice, each question, its errors, the end, and a report waiting under the weekly update."""
+    p = _person(language, sample)
+    talk = _Talk(p, sample.now)
+    nothing = _Talk(_person(language, sample, report_actions=(), clusters=()), sample.now)
+    out = {"report_none": Message(nothing.texts(None, "REPORT")[0])}
+    begun = talk.say(None, "REPORT")
+    state = begun.state
+    if not isinstance(state, report_flow.ReportState):  # nothing to report on
+        return out
+    if state.step == "action":
+        out["report_choice"] = Message(begun.replies[0].text, len(state.choices))
+        out["report_bad_choice"] = Message(talk.texts(state, "999")[0])
+        state = talk.say(state, "1").state
+    assert isinstance(state, report_flow.ReportState) and state.step == "where"  # the first choice is taken
+    what = replace(state, step="what", locality=sample.place[:100])
+    reached = replace(what, step="reached", what="Trained 40 village elders on birth registration")
+    out.update(
+        {
+            "report_where": Message(report_flow.question(p, state)),
+            "report_what": Message(report_flow.question(p, what)),
+            "report_reached": Message(report_flow.question(p, reached)),
+            "report_bad_number": Message(talk.texts(reached, "many")[0]),
+            "report_cancelled": Message(talk.texts(state, "SKIP")[0]),
+            "report_help": Message(talk.texts(state, "HELP")[0]),
+            "report_done": Message(talk.texts(replace(reached, what="x" * 500), "1250")[0]),
+            "report_resume": Message(report_flow.resume(p, reached)),
+            "expired_report": Message(engine.expired_note(p, state)),
+        }
+    )
+    if sample.invitations:  # a meeting answered while the report waits for its place
+        invited = _Talk(_person(language, sample, invitations=sample.invitations[:1]), sample.now)
+        out["report_still_open"] = Message(invited.texts(state, f"YES {sample.invitations[0].meeting_id}")[-1])
+    return out
+
+
+def _attendance(language: str, sample: Sample) -> dict[str, Message]:
+    """The invitation (to the lead, to the substitute sent instead), each answer, and what is asked back."""
+    if not sample.invitations:
+        return {}
+    meeting = sample.invitations[0]
+    alone = replace(meeting, substitute=None)
+    one = _Talk(_person(language, sample, invitations=(meeting,)), sample.now)
+    lonely = _Talk(_person(language, sample, invitations=(alone,)), sample.now)
+    every = _Talk(_person(language, sample, invitations=sample.invitations), sample.now)
+    unknown = max(i.meeting_id for i in sample.invitations) + 1
+    started = engine.start(weekly.FLOW, one.person, None, sample.now, timedelta(hours=72), "t")
+    subs = (meeting.substitute,) if meeting.substitute else ()
+    out = {
+        "invitation": Message(attendance.invitation_text(one.person, meeting)),
+        "invitation_substitute": Message(
+            attendance.invitation_text(one.person, replace(meeting, sent_by=sample.lead)), names=(sample.lead,)
+        ),
+        "attendance_yes": Message(one.texts(None, "YES")[0]),
+        "attendance_no": Message(one.texts(None, "NO")[0], names=subs),
+        "attendance_no_alone": Message(lonely.texts(None, "NO")[0]),
+        "attendance_sub": Message(one.texts(None, "SUB")[0], names=subs),
+        "attendance_no_substitute": Message(lonely.texts(None, "SUB")[0]),
+        "attendance_unknown_meeting": Message(every.texts(None, f"YES {unknown}")[0], pending=len(sample.invitations)),
+    }
+    choices = [i for i in sample.invitations if i.status == "pending"] or sample.invitations
+    if len(choices) > 1:
+        out["attendance_which"] = Message(every.texts(None, "YES")[0], pending=len(choices))
+    if started is not None and started.state is not None:
+        actions = open_actions(one.person)
+        note = one.say(started.state, _answer(sample, list(range(1, len(actions) + 1)), actions)).state
+        if note is not None and note.flow == "weekly" and note.step == "note":
+            out["attendance_ask_which"] = Message(one.texts(note, "YES")[0])
+        out["weekly_still_open"] = Message(one.texts(started.state, f"YES {meeting.meeting_id}")[-1])
+    return out
+
+
+def measure(language: str, message: Message, fold: str = "punctuation") -> tuple[int, str, int, int]:
+    """(characters, encoding, segments, budget) of the message as sent by SMS."""
+    count = count_segments(sms_text(message.text, language, fold))
+    long_names = sum(len(name) > NAME_FREE for name in message.names)
+    allowed = budget(language, count.encoding, message.items, message.pending, long_names)
+    return count.characters, count.encoding, count.segments, allowed
 
 
 def table() -> list[dict]:
     rows = []
     for language in available_languages():
-        for kind, text in messages(language).items():
-            plain, folded = count_segments(fold_to_gsm(text)), count_segments(fold_to_gsm(text, accents=True))
-            rows.append(
-                {
-                    "kind": kind,
-                    "language": language,
-                    "characters": plain.characters,
-                    "encoding": plain.encoding,
-                    "segments": plain.segments,
-                    "folded_encoding": folded.encoding,
-                    "folded_segments": folded.segments,
-                }
-            )
+        longest = messages(language, LONGEST)
+        for kind, message in messages(language).items():
+            characters, encoding, segments, allowed = measure(language, message)
+            folded = count_segments(fold_to_gsm(message.text, accents=True))
+            row = {
+                "kind": kind,
+                "language": language,
+                "characters": characters,
+                "encoding": encoding,
+                "segments": segments,
+                "budget": allowed,
+                "folded_encoding": folded.encoding,
+                "folded_segments": folded.segments,
+            }
+            if kind in longest:
+                _c, row["longest_encoding"], row["longest_segments"], row["longest_budget"] = measure(
+                    language, longest[kind]
+                )
+            rows.append(row)
     return rows
+
+
+HEADER = """# What each message costs by SMS
+
+Made with `.venv/bin/nmirf i18n segments > docs/sms-segments.md`: every message kind the bot can
+send by SMS, rendered in every language through the engine (medium SMS), measured as sent with the
+default `SMS_FOLD=punctuation`. GSM-7 carries 160 characters in one segment (153 a segment when
+split), UCS-2 70 (67). *Realistic* values: three actions with 50-60 character titles, two
+invitations, a 27-character name, four-digit figures and meeting numbers, a long place and meeting
+title. *Longest*: ten actions with 80-character titles, three invitations, 60-character names,
+letters outside GSM-7 (Ł, ğ, Ş) in names, titles and places, dates in August, seven-digit figures.
+
+The rules (conversations/budget.py), checked for every kind by `tests/test_segment_budgets.py`,
+and by `tests/test_sms_budget_property.py` over generated values (every month and weekday, 0-10
+actions with 1-200 character titles, 0-3 invitations, names of up to 60 characters, letters
+outside GSM-7, Arabic and Thai letters in the data):
+
+1. **One segment in English, two in every other language.**
+2. **Data in English and Swahili** (whose own words are all GSM-7): a name, title or place with a
+   letter outside GSM-7 is sent with its base letter (ğ->g, ł->l), so the SMS stays GSM-7. Letters
+   with no GSM-7 form (Arabic or Thai in a title) make it UCS-2, with the characters of its budget
+   (English 160: 3 UCS-2 segments). French ç and "août", Spanish and Portuguese accents, Arabic and
+   Thai are sent as written, within two segments whatever the data.
+3. **Lists** (weekly prompt, STATUS, report choice, invitation lists, the invitation, the next action
+   asked for) shorten their titles from 40 characters down to 12, just as far as needed to be one
+   GSM-7 segment or two UCS-2; a list that does not fit even at 12 is sent whole, in the fewest
+   segments that hold it, with the longest titles they hold.
+4. **What is never cut may cost more**: one more segment per two short items beyond three (actions,
+   clusters, answers echoed and their figures, numbers that are no action, languages); one per line
+   given to something awaiting an answer (a meeting invitation; the weekly update, in STATUS); one
+   per name longer than 20 characters. Titles and places are cut.
+
+"budget": what these rules allow the row; "accents": the cost with `SMS_FOLD=accents`; "longest":
+the cost with the longest values, and its budget.
+
+"""
 
 
 def render() -> str:
     lines = [
-        "| kind | language | characters | encoding | segments | with SMS_FOLD=accents |",
-        "|---|---|---|---|---|---|",
+        HEADER + "| kind | language | characters | encoding | segments | budget | accents | longest | longest budget |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table():
+        longest = f"{r['longest_encoding']}, {r['longest_segments']}" if "longest_segments" in r else "-"
         lines.append(
             f"| {r['kind']} | {r['language']} | {r['characters']} | {r['encoding']} | {r['segments']} | "
-            f"{r['folded_encoding']}, {r['folded_segments']} |"
+            f"{r['budget']} | {r['folded_encoding']}, {r['folded_segments']} | {longest} | "
+            f"{r.get('longest_budget', '-')} |"
         )
     return "\n".join(lines)

@@ -10,15 +10,19 @@ from sqlalchemy import or_, select
 from backend.db import aware
 from backend.inbox.models import InboxMessage
 from backend.outbox.models import OutboxMessage
+from backend.schedule import planner
 from backend.sessions.timers import fire_due
 from backend.wiring.context import Context
 
 
-def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
+def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | None = None) -> dict[str, int]:
     """Re-enqueue what no queue holds any more: rows whose job Redis lost (or never got), sends
     whose lease ended (their worker died). A row whose job is still waiting in a queue is left
     alone, however long the queue, unless it has waited ten times STALE_AFTER_SECONDS (a job
-    lost while its id stayed marked)."""
+    lost while its id stayed marked). With SCHEDULER_ENABLED, the scheduler's pass first
+    (backend/schedule/planner.py): one process does both."""
+    run = ctx.settings.scheduler_enabled if schedule is None else schedule
+    rounds = planner.tick(ctx, now) if run else None
     expired = fire_due(ctx, now)
     grace = timedelta(seconds=ctx.settings.stale_after_seconds)
     stale, lost = now - grace, now - 10 * grace
@@ -57,4 +61,5 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000) -> dict[str, int]:
         ctx.dispatcher.enqueue_inbound(inbox_id)
     for outbox_id, priority, channel in outbox:
         ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
-    return {"inbound": len(inbox), "outbound": len(outbox), "expired": expired}
+    done = {"inbound": len(inbox), "outbound": len(outbox), "expired": expired}
+    return done | {"rounds": sum(rounds.values())} if rounds is not None else done

@@ -31,7 +31,8 @@ from backend.wiring.context import Context
 from backend.wiring.dispatch import BULK_CHANNELS
 from backend.wiring.pacing import Limit, PaceLater
 from bot.message import Address, DeliveryError, OutboundMessage, ReplyButton
-from bot.segments import count_segments, fold_to_gsm
+from bot.segments import count_segments
+from conversations.budget import sms_text
 
 log = logging.getLogger(__name__)
 BULK_MAX_WAIT = 0.05  # how far ahead a bulk send may book: replies never queue behind more
@@ -81,10 +82,13 @@ def _book(ctx, slots: list, bulk: bool) -> float | None:
     return wait
 
 
-def _sms_text(settings, text: str) -> str:
-    if settings.sms_fold == "none":
-        return text
-    return fold_to_gsm(text, accents=settings.sms_fold == "accents")
+def _sms_text(session, settings, row: OutboxMessage) -> str:
+    """The SMS as sent, folded by SMS_FOLD; by default also the accents of the data (a name, title,
+    place) in a language whose own words are GSM-7, when that keeps the SMS in GSM-7
+    (conversations/budget.py, rule 2). The language is the person's, or DEFAULT_LANGUAGE."""
+    person = session.get(Person, row.person_id) if row.person_id is not None else None
+    language = person.language if person is not None else settings.default_language
+    return sms_text(row.sms_text or row.text, language, settings.sms_fold)
 
 
 def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage | None:
@@ -118,7 +122,7 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
             return None
     text = row.text
     if row.channel == "sms":
-        text = _sms_text(ctx.settings, row.sms_text or text)
+        text = _sms_text(session, ctx.settings, row)
         row.segments = count_segments(text).segments
     row.status = "sending"
     row.attempts += 1
@@ -133,6 +137,10 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
 
 
 def _due(row: OutboxMessage, now: datetime) -> bool:
+    """Not tried yet (due from the moment it was queued, even by a `nmirf tick` ahead of the
+    clock), or its retry or lease time has come."""
+    if row.status == "queued" and row.attempts == 0:
+        return True
     return row.status in ("queued", "sending") and addresses.aware(row.next_attempt_at) <= now + timedelta(seconds=1)
 
 

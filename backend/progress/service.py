@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.catalog.models import Action
+from backend.progress import rounds
 from backend.progress.models import ProgressUpdate
 
 
@@ -45,6 +46,8 @@ def record(
     action = session.get(Action, action_id) if action_id is not None else None
     if action is not None:
         action.status = status
+        if level == "national":
+            rounds.mark_answered(session, action_id=action.id, period=period, person_id=person_id, now=now)
     return update
 
 

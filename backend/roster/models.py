@@ -11,6 +11,9 @@ from backend.db import Base
 from bot.handlers import channel_names
 
 LEVELS = ("national", "regional", "local")
+# focal_point: in an institution's roster; secretariat: the mechanism's staff (alerts, digest);
+# observer: invited to meetings (e.g. the national human-rights institution), never prompted.
+ROLES = ("focal_point", "secretariat", "observer")
 CHANNELS = channel_names()  # what the `channels` column may name, in the registry's order
 
 
@@ -22,6 +25,12 @@ class Institution(Base):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(10))  # national / regional / local
     region: Mapped[str | None] = mapped_column(String(100))
+    # Its reporting schedule ("weekly mon 09:00", "monthly 1 09:00"); None: the deployment's
+    # REPORTING_SCHEDULE. Read in the lead's time zone.
+    schedule: Mapped[str | None] = mapped_column(String(40))
+    # When the scheduler looks at it next (None: as soon as it runs): the index that keeps a pass
+    # with nothing due to one query.
+    next_prompt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     focal_points: Mapped[list[FocalPoint]] = relationship(back_populates="institution")
 
@@ -38,6 +47,7 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     away_until: Mapped[date | None] = mapped_column(Date)  # AWAY: their substitute covers until then
+    role: Mapped[str] = mapped_column(String(20), default="focal_point", server_default="focal_point")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")

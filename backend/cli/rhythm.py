@@ -1,0 +1,67 @@
+"""`nmirf tick --now ...` and `nmirf rounds`: the scheduler as of a moment, and what it did.
+
+`nmirf tick --now 2026-12-07T06:00Z` runs the scheduler and the sweep once as of that moment
+(ISO 8601; UTC when no offset is given) and sends what falls due: time travel for tests, demos
+and a deployment's first checks. `nmirf rounds list` shows each institution's rounds and every
+step taken on them (who was asked, skipped and why, reminded, escalated, who answered)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from backend.cli.common import finish_jobs, make_ctx
+from backend.jobs.sweep import sweep
+from backend.progress.rounds import ReportingRound, RoundStep
+from backend.roster.models import Institution, Person
+from backend.schedule import planner
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 moment; UTC when it names no offset ("2026-12-07T06:00Z", "2026-12-07 09:00+03:00")."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise SystemExit(f"--now {text!r}: expected an ISO 8601 moment, e.g. 2026-12-07T06:00Z") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def cmd_tick(args) -> int:
+    ctx = make_ctx(run_jobs_here=True)
+    now = moment(args.now) if args.now else datetime.now(UTC)
+    done = planner.tick(ctx, now)
+    swept = sweep(ctx, now, schedule=False)  # the scheduler ran just above
+    print(f"as of {now.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in {**done, **swept}.items()))
+    finish_jobs(ctx)
+    return 0
+
+
+def cmd_rounds(args) -> int:
+    ctx = make_ctx()
+    with ctx.db.transaction() as s:
+        names = {i.id: i.short_name for i in s.scalars(select(Institution))}
+        people = {p.id: p.name for p in s.scalars(select(Person))}
+        query = select(ReportingRound).order_by(ReportingRound.period, ReportingRound.institution_id)
+        if args.period:
+            query = query.where(ReportingRound.period == args.period)
+        for r in s.scalars(query):
+            who = people.get(r.answered_by or 0) or "-"
+            print(f"{r.period} {names.get(r.institution_id)}: {r.status} (answered by {who})")
+            for step in s.scalars(select(RoundStep).where(RoundStep.round_id == r.id).order_by(RoundStep.id)):
+                name = people.get(step.person_id or 0, "")
+                reason = f": {step.reason}" if step.reason else ""
+                print(f"  {step.at:%Y-%m-%d %H:%M} {step.what} {name}{reason}")
+    return 0
+
+
+def register(sub) -> None:
+    tick = sub.add_parser("tick", help="run the scheduler and the sweep once, as of a moment")
+    tick.add_argument("--now", help="ISO 8601 moment, UTC when no offset is given (default: now)")
+    tick.set_defaults(func=cmd_tick)
+    rounds = sub.add_parser("rounds", help="reporting rounds and their steps").add_subparsers(
+        dest="action", required=True
+    )
+    listing = rounds.add_parser("list", help="every round, and who was asked, reminded, skipped and why")
+    listing.add_argument("--period", help="only this period, e.g. 2026-W49")
+    listing.set_defaults(func=cmd_rounds)

@@ -1,0 +1,277 @@
+"""One pass of the scheduler: open the rounds that fell due, remind, escalate, stand down.
+
+The database decides what is due, through two indexed columns: `institution.next_prompt_at`
+(when an institution's next round opens) and `reporting_round.next_at` (its next reminder or
+escalation). A pass with nothing due is those two queries and one for late answers. Two
+schedulers running at once cannot open a round twice: `reporting_round` has a unique key on
+(institution, period), and the loser of the insert moves on. Diagram: conversations/escalation.mmd."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.catalog.models import Action
+from backend.config import Settings
+from backend.outbox.start import start_message
+from backend.progress.rounds import ANSWERED, EXHAUSTED, OPEN, ReportingRound, log
+from backend.rhythm import QuietHours, current_round, later, parse_quiet_hours, parse_schedule
+from backend.roster.models import Institution, Person
+from backend.schedule import policy
+from backend.sessions.people import person_view
+from backend.sessions.prompts import prompt
+from backend.sessions.state import load_state, save_state
+from backend.wiring.context import Context, Work
+from conversations import escalation
+
+log_ = logging.getLogger(__name__)
+
+
+def _quiet(settings: Settings) -> QuietHours | None:
+    return parse_quiet_hours(settings.quiet_hours) if settings.quiet_hours else None
+
+
+def _zone(person: Person | None, settings: Settings) -> ZoneInfo:
+    return ZoneInfo(person.timezone if person is not None else settings.default_timezone)
+
+
+def _view(work: Work, person: Person, now: datetime, settings: Settings):
+    return person_view(
+        work.session,
+        person,
+        now,
+        answering=False,
+        fallback_language=settings.default_language,
+        mechanism=settings.mechanism_name,
+    )
+
+
+def tick(ctx: Context, now: datetime) -> dict[str, int]:
+    """Everything due at `now`: rounds opened, reminders, escalations, stand-down notes."""
+    done = {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0}
+    with ctx.work() as work:
+        done["opened"] = _open_due(work, ctx, now)
+    with ctx.work() as work:
+        for what in _advance_due(work, ctx, now):
+            done[what] += 1
+    with ctx.work() as work:
+        done["stood_down"] = _stand_down(work, ctx, now)
+    return done
+
+
+def _open_due(work: Work, ctx: Context, now: datetime) -> int:
+    session, settings = work.session, ctx.settings
+    opened = 0
+    due = session.scalars(
+        select(Institution)
+        .where(or_(Institution.next_prompt_at.is_(None), Institution.next_prompt_at <= now))
+        .order_by(Institution.id)
+    ).all()
+    for institution in due:
+        period, due_at, following = _round_of(session, institution, now, settings)
+        if now < due_at:
+            institution.next_prompt_at = due_at
+            continue
+        institution.next_prompt_at = following
+        if not _has_open_actions(session, institution):
+            continue  # nothing to report on: nobody is prompted
+        round_ = ReportingRound(
+            institution_id=institution.id,
+            period=period,
+            status=OPEN,
+            due_at=due_at,
+            step=0,
+            reminders=0,
+            stood_down=False,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(round_)
+                session.flush()
+        except IntegrityError:
+            continue  # another scheduler opened it: exactly one round per institution and period
+        _ask(work, ctx, round_, institution, now, start=0)
+        opened += 1
+    return opened
+
+
+def _round_of(session, institution: Institution, now: datetime, settings: Settings) -> tuple[str, datetime, datetime]:
+    """(period, when its prompt is due, when the next period's is) for the institution, in its
+    lead's time zone."""
+    schedule = parse_schedule(institution.schedule or settings.reporting_schedule)
+    zone = _zone(policy.lead(session, institution, now.date()), settings)
+    return current_round(schedule, now, zone, _quiet(settings))
+
+
+def _has_open_actions(session, institution: Institution) -> bool:
+    return (
+        session.scalar(
+            select(Action.id).where(Action.institution_id == institution.id, Action.status != "completed").limit(1)
+        )
+        is not None
+    )
+
+
+def _prompt_timeout(session, institution: Institution, now: datetime, settings: Settings) -> timedelta:
+    """A scheduled prompt's conversation stays open until the next period's prompt: a lead who
+    answers late, after their substitute was asked, is still heard (and is the answer)."""
+    _period, _due, following = _round_of(session, institution, now, settings)
+    return max(following - now, timedelta(hours=settings.session_timeout_hours))
+
+
+def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institution, now: datetime, start: int) -> None:
+    """Ask the first person at or after `start` in the escalation order who can be asked; record
+    each skip; at the end of the order, alert the secretariat."""
+    session, settings = work.session, ctx.settings
+    order = policy.steps(session, institution, day=now.date(), now=now, settings=settings, configured=ctx.configured)
+    lead = order[0].person if order else None
+    action_ids = [
+        a
+        for a in session.scalars(
+            select(Action.id).where(Action.institution_id == institution.id, Action.status != "completed")
+        )
+    ]
+    for index in range(start, len(order)):
+        step = order[index]
+        if step.skip:
+            log(session, round_, "skipped", now, step.person.id, step.skip)
+            continue
+        covering = lead is not None and step.person.id != lead.id
+        preface = None
+        if lead is not None and covering:
+            away = lead.away_until if lead.away_until is not None and lead.away_until >= now.date() else None
+            preface = _cover(lead.name, institution.short_name, away)
+        rows, why = prompt(
+            session,
+            person=step.person,
+            period=round_.period,
+            now=now,
+            timeout=_prompt_timeout(session, institution, now, settings),
+            settings=settings,
+            configured=ctx.configured,
+            # the person's own prompt for the period is one, however many rounds ask for it;
+            # covering for another institution is a prompt of its own
+            key=f"weekly:{round_.period}:{step.person.id}:covers:{institution.id}" if covering else None,
+            action_ids=action_ids if covering else (),
+            preface=preface,
+        )
+        if not rows and why and "already prompted" not in why:
+            log(session, round_, "skipped", now, step.person.id, why)
+            continue
+        for row in rows:
+            work.send(row)
+        round_.holder_id, round_.step, round_.reminders = step.person.id, index, 0
+        log(session, round_, "escalated" if start > 0 or covering else "prompted", now, step.person.id, why or None)
+        delays = settings.reminder_delays_hours if index == start == 0 and not covering else []
+        first = delays[0] if delays else settings.escalation_delay_hours
+        round_.next_at = later(now, timedelta(hours=first), _zone(step.person, settings), _quiet(settings))
+        return
+    round_.status, round_.next_at, round_.holder_id = EXHAUSTED, None, None
+    log(session, round_, "exhausted", now, None, "nobody left to ask")
+    for person in policy.secretariat(session):
+        view = _view(work, person, now, settings)
+        text = escalation.nobody_left(view, institution=institution.short_name, period=round_.period)
+        alert, why = start_message(
+            session,
+            person=person,
+            kind="alert",
+            text=text,
+            key=f"round:{round_.id}:alert:{person.id}",
+            now=now,
+            settings=settings,
+            configured=ctx.configured,
+        )
+        if alert is not None:
+            work.send(alert)
+            log(session, round_, "alert", now, person.id, "nobody left to ask")
+        else:
+            log(session, round_, "alert_failed", now, person.id, why)
+
+
+def _cover(name: str, institution: str, away):
+    return lambda view: escalation.cover_note(view, lead=name, institution=institution, away_until=away)
+
+
+def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
+    session, settings = work.session, ctx.settings
+    done = []
+    for round_ in session.scalars(
+        select(ReportingRound)
+        .where(ReportingRound.next_at <= now, ReportingRound.status == OPEN)
+        .order_by(ReportingRound.next_at)
+        .with_for_update(skip_locked=True)
+    ).all():
+        institution = session.get_one(Institution, round_.institution_id)
+        holder = session.get(Person, round_.holder_id) if round_.holder_id else None
+        delays = settings.reminder_delays_hours if round_.step == 0 else []
+        if holder is not None and round_.reminders < len(delays):
+            view = _view(work, holder, now, settings)
+            row, _why = start_message(
+                session,
+                person=holder,
+                kind="reminder",
+                text=escalation.reminder(view, round_.period),
+                key=f"round:{round_.id}:reminder:{round_.reminders + 1}",
+                now=now,
+                settings=settings,
+                configured=ctx.configured,
+            )
+            if row is not None:
+                work.send(row)
+            round_.reminders += 1
+            log(session, round_, "reminded", now, holder.id, None)
+            zone, quiet = _zone(holder, settings), _quiet(settings)
+            if round_.reminders < len(delays):
+                gap = delays[round_.reminders] - delays[round_.reminders - 1]
+            else:
+                gap = settings.escalation_delay_hours
+            round_.next_at = later(now, timedelta(hours=gap), zone, quiet)
+            done.append("reminded")
+            continue
+        log(session, round_, "no_answer", now, round_.holder_id, None)
+        _ask(work, ctx, round_, institution, now, start=round_.step + 1)
+        done.append("escalated")
+    return done
+
+
+def _stand_down(work: Work, ctx: Context, now: datetime) -> int:
+    """A lead who answered after their substitute was asked: the substitute is told they are no
+    longer needed, and their open prompt for that period is closed."""
+    session, settings = work.session, ctx.settings
+    told = 0
+    for round_ in session.scalars(
+        select(ReportingRound).where(
+            ReportingRound.status == ANSWERED, ReportingRound.stood_down.is_(False), ReportingRound.step > 0
+        )
+    ).all():
+        round_.stood_down = True
+        holder = session.get(Person, round_.holder_id) if round_.holder_id else None
+        answerer = session.get(Person, round_.answered_by) if round_.answered_by else None
+        if holder is None or answerer is None or holder.id == answerer.id:
+            continue
+        institution = session.get_one(Institution, round_.institution_id)
+        view = _view(work, holder, now, settings)
+        text = escalation.stood_down(view, name=answerer.name, institution=institution.short_name)
+        row, _why = start_message(
+            session,
+            person=holder,
+            kind="stand_down",
+            text=text,
+            key=f"round:{round_.id}:stand_down",
+            now=now,
+            settings=settings,
+            configured=ctx.configured,
+        )
+        if row is not None:
+            work.send(row)
+        state = load_state(session, person_id=holder.id)
+        if state is not None and getattr(state, "token", "") == f"weekly:{round_.period}":
+            save_state(session, person_id=holder.id, state=None, now=now)
+        log(session, round_, "stood_down", now, holder.id, f"{answerer.name} answered")
+        told += 1
+    return told

@@ -1,0 +1,63 @@
+"""Who is asked for an institution's update, in order (modelled on on-call escalation policies):
+the lead, then each substitute by rank; a step is skipped, with its reason, when that person is
+out of post, inactive, away, or cannot be reached on any channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.config import Settings
+from backend.outbox import routing
+from backend.roster.models import FocalPoint, Institution, Person
+
+
+@dataclass(frozen=True)
+class Step:
+    person: Person
+    rank: int
+    skip: str | None  # why this person cannot be asked now; None: they can
+
+
+def steps(
+    session: Session, institution: Institution, *, day: date, now: datetime, settings: Settings, configured: set[str]
+) -> list[Step]:
+    """The escalation order for today, each step with the reason it is skipped (if it is)."""
+    order = []
+    for fp in session.scalars(
+        select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
+    ):
+        person = fp.person
+        if not fp.active_on(day) or not person.active:
+            continue  # not (or no longer) in post: not a step at all
+        why = None
+        if person.away_until is not None and person.away_until >= day:
+            why = f"away until {person.away_until.isoformat()}"
+        else:
+            routes, reasons = routing.plan(
+                session, person=person, kind="weekly_prompt", text="", now=now, settings=settings, configured=configured
+            )
+            if not routes:
+                why = "cannot be reached: " + "; ".join(reasons)
+        order.append(Step(person, fp.rank, why))
+    return order
+
+
+def lead(session: Session, institution: Institution, day: date) -> Person | None:
+    """Who leads today in the roster (rank order, in post), away or not: whose time zone sets the
+    institution's local hour."""
+    for fp in session.scalars(
+        select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
+    ):
+        if fp.active_on(day) and fp.person.active:
+            return fp.person
+    return None
+
+
+def secretariat(session: Session) -> list[Person]:
+    return list(
+        session.scalars(select(Person).where(Person.role == "secretariat", Person.active.is_(True)).order_by(Person.id))
+    )

@@ -7,6 +7,7 @@ expected: see `load_settings`.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +20,7 @@ from backend.rhythm import ScheduleError, parse_quiet_hours, parse_schedule
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TWILIO_API = "https://api.twilio.com"
+SEGMENT_COST = re.compile(r"(\d{1,9}(?:\.\d{1,6})?)(?: (\S{1,10}))?")
 
 
 class SettingsError(Exception):
@@ -48,6 +50,8 @@ class Settings(BaseSettings):
     telegram_chat_rate: float = 1.0  # messages per second, one chat
     sms_rate: float = 1.0  # SMS segments per second (Twilio long code: 1)
     whatsapp_rate: float = 10.0  # messages per second
+    # What one SMS segment costs, for broadcast previews: "0.05 USD"; empty: segments only.
+    sms_segment_cost: str = ""
     # What messages call the mechanism ("Please ask your NMIRF secretariat"): its national name.
     mechanism_name: str = "NMIRF"
     default_language: str = "en"
@@ -118,6 +122,20 @@ class Settings(BaseSettings):
         if v <= 0:
             raise ValueError("expected a rate above 0 (messages or segments per second)")
         return v
+
+    @field_validator("sms_segment_cost")
+    @classmethod
+    def _segment_cost(cls, v: str) -> str:
+        v = " ".join(v.split())
+        if v and not SEGMENT_COST.fullmatch(v):
+            raise ValueError('expected an amount and, optionally, its currency, e.g. "0.05 USD", or leave it empty')
+        return v
+
+    @property
+    def sms_segment_price(self) -> tuple[Decimal, str] | None:
+        """(amount, currency) of one SMS segment, or None when SMS_SEGMENT_COST is empty."""
+        found = SEGMENT_COST.fullmatch(self.sms_segment_cost)
+        return (Decimal(found.group(1)), found.group(2) or "") if found else None
 
     @field_validator("twilio_sms_from", "twilio_whatsapp_from")
     @classmethod

@@ -55,7 +55,7 @@ def nobody_left(person: PersonView, *, institution: str, period: str) -> str:
     t = T(person.language, person.fallback_language)
     # TRANSLATORS: to the secretariat. {institution}: e.g. "MOJ"; {period}: e.g. "the week of 23 Nov". Sent by SMS.
     return t(
-        "Alert: nobody at {institution} has answered or can be asked for {period}. See nmirf rounds.",
+        "Alert: nobody at {institution} has answered or can be asked for {period}. See nmirf rounds list.",
         institution=institution,
         period=period_name(t, period),
     )

@@ -8,10 +8,10 @@ import argparse
 import logging
 import sys
 
-from backend.cli import chat, db, i18n, imports, meetings, prompts, records, rhythm, serve, telegram
+from backend.cli import chat, db, i18n, imports, meetings, prompts, records, rhythm, serve, simulate, telegram
 from backend.config import SettingsError, get_settings
 
-GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm)
+GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from backend.cli.common import finish_jobs, make_ctx
 from backend.jobs.sweep import sweep
 from backend.progress.rounds import ReportingRound, RoundStep
+from backend.rhythm import ScheduleError, parse_schedule
 from backend.roster.models import Institution, Person
 from backend.schedule import planner
 
@@ -55,6 +56,29 @@ def cmd_rounds(args) -> int:
     return 0
 
 
+def cmd_schedule(args) -> int:
+    """`nmirf schedule list` / `nmirf schedule set MOJ "monthly 1 09:00"` (`default` clears it)."""
+    ctx = make_ctx()
+    with ctx.db.transaction() as s:
+        if args.action == "set":
+            inst = s.scalar(select(Institution).where(Institution.short_name == args.institution))
+            if inst is None:
+                raise SystemExit(f"{args.institution}: no such institution (see nmirf schedule list)")
+            if args.schedule.strip().lower() == "default":
+                inst.schedule = None
+            else:
+                try:
+                    inst.schedule = str(parse_schedule(args.schedule))
+                except ScheduleError as e:
+                    raise SystemExit(str(e)) from None
+            inst.next_prompt_at = None  # the scheduler recomputes when it is due
+        for inst in s.scalars(select(Institution).order_by(Institution.short_name)):
+            shown = inst.schedule or f"{ctx.settings.reporting_schedule} (default)"
+            due = f", next look {inst.next_prompt_at:%Y-%m-%d %H:%M} UTC" if inst.next_prompt_at else ""
+            print(f"{inst.short_name}: {shown}{due}")
+    return 0
+
+
 def register(sub) -> None:
     tick = sub.add_parser("tick", help="run the scheduler and the sweep once, as of a moment")
     tick.add_argument("--now", help="ISO 8601 moment, UTC when no offset is given (default: now)")
@@ -65,3 +89,11 @@ def register(sub) -> None:
     listing = rounds.add_parser("list", help="every round, and who was asked, reminded, skipped and why")
     listing.add_argument("--period", help="only this period, e.g. 2026-W49")
     listing.set_defaults(func=cmd_rounds)
+    schedule = sub.add_parser("schedule", help="reporting schedules per institution").add_subparsers(
+        dest="action", required=True
+    )
+    schedule.add_parser("list", help="each institution's schedule").set_defaults(func=cmd_schedule)
+    setting = schedule.add_parser("set", help='set one: MOJ "monthly 1 09:00" (or "default")')
+    setting.add_argument("institution")
+    setting.add_argument("schedule", help='"weekly mon 09:00", "fortnightly thu 10:30", "monthly 1 09:00", "default"')
+    setting.set_defaults(func=cmd_schedule)

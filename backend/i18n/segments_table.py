@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.segments import count_segments, fold_to_gsm
-from conversations import attendance, engine, hints, onboarding, subscription, weekly
+from conversations import attendance, engine, escalation, hints, onboarding, subscription, weekly
+from conversations import budget as budget_rules
 from conversations import report as report_flow
 from conversations.budget import NAME_FREE, budget, sms_text
 from conversations.i18n import available_languages
 from conversations.parse import keywords
 from conversations.state import FlowState
 from conversations.statuses import open_actions
-from conversations.views import ActionView, ClusterView, InvitationView, PersonView
+from conversations.views import ActionView, ClusterView, InvitationView, PersonView, iso_period
 
 LETTERS = {"completed": "D", "in_progress": "P", "not_started": "N", "blocked": "B"}  # read in every language
 
@@ -41,6 +43,7 @@ class Sample:
     place: str  # where a community report's work was done
     away: date  # AWAY until
     wrong: tuple[int, ...]  # numbers given that are no action
+    institution: str = "KNCHR"  # its short name
 
 
 def _action(n: int, title: str, indicator: str | None = None, status: str = "in_progress") -> ActionView:
@@ -98,6 +101,7 @@ LONGEST = replace(
     place="Ğündoğdu village, Łódź ward, Kakamega North",
     away=date(2026, 9, 30),
     wrong=(11, 12, 13),
+    institution="MINGENDER-KE",
 )
 
 
@@ -115,7 +119,7 @@ def _person(language: str, sample: Sample, **changes) -> PersonView:
         name=sample.name,
         language=language,
         timezone="Africa/Nairobi",
-        institution="MOJ",
+        institution=sample.institution,
         actions=sample.actions,
         report_actions=sample.actions,
         clusters=sample.clusters,
@@ -157,6 +161,7 @@ def messages(language: str, sample: Sample = REALISTIC) -> dict[str, Message]:
     out.update(_status(language, sample))
     out.update(_report(language, sample))
     out.update(_attendance(language, sample))
+    out.update(_rhythm(language, sample))
     return out
 
 
@@ -310,6 +315,32 @@ def _attendance(language: str, sample: Sample) -> dict[str, Message]:
     return out
 
 
+def _rhythm(language: str, sample: Sample) -> dict[str, Message]:
+    """The reporting rhythm: a monthly prompt, reminders, the notes to a substitute asked in the
+    lead's place and stood down, the secretariat's alert (conversations/escalation.py)."""
+    p = _person(language, sample)
+    week = iso_period(sample.now.astimezone(ZoneInfo(p.timezone)))
+    month = sample.now.astimezone(ZoneInfo(p.timezone)).strftime("%Y-%m")
+    lead, institution = (sample.lead,), sample.institution
+    out = {
+        "reminder": Message(escalation.reminder(p, week)),
+        "reminder_monthly": Message(escalation.reminder(p, month)),
+        "cover_away": Message(
+            escalation.cover_note(p, lead=sample.lead, institution=institution, away_until=sample.away), names=lead
+        ),
+        "cover_unanswered": Message(
+            escalation.cover_note(p, lead=sample.lead, institution=institution, away_until=None), names=lead
+        ),
+        "stood_down": Message(escalation.stood_down(p, name=sample.lead, institution=institution), names=lead),
+        "nobody_left": Message(escalation.nobody_left(p, institution=institution, period=week)),
+        "nobody_left_monthly": Message(escalation.nobody_left(p, institution=institution, period=month)),
+    }
+    monthly = engine.start(weekly.FLOW, p, None, sample.now, timedelta(hours=72), f"weekly:{month}")
+    if monthly is not None:
+        out["monthly_prompt"] = Message(monthly.replies[0].text, len(open_actions(p)))
+    return out
+
+
 def measure(language: str, message: Message, fold: str = "punctuation") -> tuple[int, str, int, int]:
     """(characters, encoding, segments, budget) of the message as sent by SMS."""
     count = count_segments(sms_text(message.text, language, fold))
@@ -352,36 +383,28 @@ split), UCS-2 70 (67). *Realistic* values: three actions with 50-60 character ti
 invitations, a 27-character name, four-digit figures and meeting numbers, a long place and meeting
 title. *Longest*: ten actions with 80-character titles, three invitations, 60-character names,
 letters outside GSM-7 (Ł, ğ, Ş) in names, titles and places, dates in August, seven-digit figures.
+`tests/test_sms_budget_property.py` checks the same kinds over generated values (every month and
+weekday, 0-10 actions with 1-200 character titles, 0-3 invitations, names of up to 60
+characters, letters outside GSM-7, Arabic and Thai letters in the data).
 
-The rules (conversations/budget.py), checked for every kind by `tests/test_segment_budgets.py`,
-and by `tests/test_sms_budget_property.py` over generated values (every month and weekday, 0-10
-actions with 1-200 character titles, 0-3 invitations, names of up to 60 characters, letters
-outside GSM-7, Arabic and Thai letters in the data):
+The rules (from conversations/budget.py):
 
-1. **One segment in English, two in every other language.**
-2. **Data in English and Swahili** (whose own words are all GSM-7): a name, title or place with a
-   letter outside GSM-7 is sent with its base letter (ğ->g, ł->l), so the SMS stays GSM-7. Letters
-   with no GSM-7 form (Arabic or Thai in a title) make it UCS-2, with the characters of its budget
-   (English 160: 3 UCS-2 segments). French ç and "août", Spanish and Portuguese accents, Arabic and
-   Thai are sent as written, within two segments whatever the data.
-3. **Lists** (weekly prompt, STATUS, report choice, invitation lists, the invitation, the next action
-   asked for) shorten their titles from 40 characters down to 12, just as far as needed to be one
-   GSM-7 segment or two UCS-2; a list that does not fit even at 12 is sent whole, in the fewest
-   segments that hold it, with the longest titles they hold.
-4. **What is never cut may cost more**: one more segment per two short items beyond three (actions,
-   clusters, answers echoed and their figures, numbers that are no action, languages); one per line
-   given to something awaiting an answer (a meeting invitation; the weekly update, in STATUS); one
-   per name longer than 20 characters. Titles and places are cut.
-
-"budget": what these rules allow the row; "accents": the cost with `SMS_FOLD=accents`; "longest":
-the cost with the longest values, and its budget.
+"""
+COLUMNS = """
+"budget": what these rules allow the row; "accents": its cost with `SMS_FOLD=accents`; "longest":
+its cost with the longest values, and the budget they get.
 
 """
 
 
 def render() -> str:
     lines = [
-        HEADER + "| kind | language | characters | encoding | segments | budget | accents | longest | longest budget |",
+        HEADER
+        + "1. "
+        + (budget_rules.__doc__ or "").split("\n\n1. ", 1)[1]
+        + "\n"
+        + COLUMNS
+        + "| kind | language | characters | encoding | segments | budget | accents | longest | longest budget |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in table():

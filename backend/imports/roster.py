@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.imports.csvfile import ImportFailed, Row, read_rows, update_fields
-from backend.roster.models import CHANNELS, LEVELS, FocalPoint, Institution, Person
+from backend.rhythm import ScheduleError, parse_schedule
+from backend.roster.models import CHANNELS, LEVELS, ROLES, FocalPoint, Institution, Person
 from backend.roster.service import normalise_phone, release_telegram_id
 from backend.sessions.state import end as end_conversation
+from conversations.i18n import available_languages
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
-OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to")
+OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to", "schedule", "role")
 
 
 def _check(row: Row) -> dict | None:
@@ -37,11 +39,20 @@ def _check(row: Row) -> dict | None:
         if phone is None:
             row.problem("phone", "not a valid phone number; write it in international form, e.g. +254712345678")
     language = row.required("language")
-    if language:
+    if language and language not in available_languages():
         try:
             Locale.parse(language)
         except (ValueError, UnknownLocaleError):
             row.problem("language", "unknown language; use a code such as en, fr, es, pt or ar")
+    schedule = row.get("schedule") or None
+    if schedule:
+        try:
+            schedule = str(parse_schedule(schedule))
+        except ScheduleError as e:
+            row.problem("schedule", str(e) + "; or leave it empty for the deployment's REPORTING_SCHEDULE")
+    role = (row.get("role") or "focal_point").strip().lower().replace(" ", "_")
+    if role not in ROLES:
+        row.problem("role", "expected " + ", ".join(ROLES) + " (empty: focal_point)")
     tz = row.required("timezone")
     if tz:
         try:
@@ -85,6 +96,8 @@ def _check(row: Row) -> dict | None:
         title=row.get("title") or None,
         active_from=active_from,
         active_to=active_to,
+        schedule=schedule,
+        role=role,
     )
 
 
@@ -95,6 +108,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
     checked = [(row, _check(row)) for row in rows]
     seen_phone: dict[str, int] = {}
     seen_pair: dict[tuple[str, str], int] = {}
+    seen_schedule: dict[str, tuple[str, int]] = {}
     for row, rec in checked:
         if rec is None:
             continue
@@ -105,6 +119,10 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             row.problem("phone", f"already in {rec['short']} on line {seen_pair[(rec['short'], key)]}")
         seen_phone.setdefault(key, rows.index(row))
         seen_pair[(rec["short"], key)] = row.line
+        if rec["schedule"]:
+            first = seen_schedule.setdefault(rec["short"], (rec["schedule"], row.line))
+            if first[0] != rec["schedule"]:
+                row.problem("schedule", f"{rec['short']} has schedule {first[0]!r} on line {first[1]}: give one")
     if problems:
         raise ImportFailed(problems)
 
@@ -120,6 +138,8 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             session.flush()
         else:
             update_fields(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
+        if rec["schedule"] and inst.schedule != rec["schedule"]:
+            inst.schedule, inst.next_prompt_at = rec["schedule"], None  # the scheduler recomputes it
         person = _person_for(session, rec, phones_in_file)
         created = person is None
         if person is None:
@@ -142,6 +162,7 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             timezone=rec["timezone"],
             channels=rec["channels"],
             active=True,
+            role=rec["role"],
         )
         if rec["telegram_user_id"] is not None and person.telegram_user_id != rec["telegram_user_id"]:
             release_telegram_id(session, rec["telegram_user_id"], keep=person.id)

@@ -19,7 +19,7 @@ from backend.catalog.models import Action
 from backend.config import Settings
 from backend.outbox.start import start_message
 from backend.progress.rounds import ANSWERED, EXHAUSTED, OPEN, ReportingRound, log
-from backend.rhythm import QuietHours, current_round, later, parse_quiet_hours, parse_schedule
+from backend.rhythm import QuietHours, current_round, later, outside_quiet_hours, parse_quiet_hours, parse_schedule
 from backend.roster.models import Institution, Person
 from backend.schedule import policy
 from backend.sessions.people import person_view
@@ -29,6 +29,8 @@ from backend.wiring.context import Context, Work
 from conversations import escalation
 
 log_ = logging.getLogger(__name__)
+# A round opens if the scheduler first sees it at most this long after its prompt time.
+LATE_START = timedelta(days=1)
 
 
 def _quiet(settings: Settings) -> QuietHours | None:
@@ -75,6 +77,15 @@ def _open_due(work: Work, ctx: Context, now: datetime) -> int:
         period, due_at, following = _round_of(session, institution, now, settings)
         if now < due_at:
             institution.next_prompt_at = due_at
+            continue
+        if now - due_at > LATE_START:
+            # First look long after this period's prompt time (a new deployment, a new
+            # institution, a scheduler that was down): its next period is the first one asked.
+            institution.next_prompt_at = following
+            continue
+        zone = _zone(policy.lead(session, institution, now.date()), settings)
+        if (resumed := outside_quiet_hours(now, zone, _quiet(settings))) != now:
+            institution.next_prompt_at = resumed  # late, and now in the quiet hours: at their end
             continue
         institution.next_prompt_at = following
         if not _has_open_actions(session, institution):

@@ -31,8 +31,8 @@ def steps(
         select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
     ):
         person = fp.person
-        if not fp.active_on(day) or not person.active:
-            continue  # not (or no longer) in post: not a step at all
+        if not fp.active_on(day) or not person.active or person.role != "focal_point":
+            continue  # not (or no longer) in post, or secretariat / observer: not a step at all
         why = None
         if person.away_until is not None and person.away_until >= day:
             why = f"away until {person.away_until.isoformat()}"
@@ -52,7 +52,7 @@ def lead(session: Session, institution: Institution, day: date) -> Person | None
     for fp in session.scalars(
         select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
     ):
-        if fp.active_on(day) and fp.person.active:
+        if fp.active_on(day) and fp.person.active and fp.person.role == "focal_point":
             return fp.person
     return None
 

@@ -8,10 +8,23 @@ import argparse
 import logging
 import sys
 
-from backend.cli import chat, db, i18n, imports, meetings, prompts, records, rhythm, serve, simulate, telegram
+from backend.cli import (
+    broadcast,
+    chat,
+    db,
+    i18n,
+    imports,
+    meetings,
+    prompts,
+    records,
+    rhythm,
+    serve,
+    simulate,
+    telegram,
+)
 from backend.config import SettingsError, get_settings
 
-GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate)
+GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate, broadcast)
 
 
 def build_parser() -> argparse.ArgumentParser:

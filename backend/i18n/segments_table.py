@@ -1,12 +1,9 @@
 """`nmirf i18n segments`: what each message kind costs by SMS in each language (docs/sms-segments.md).
 
-Every message the bot can send by SMS is rendered through the engine, with medium SMS, from a
-`Sample` of values: `REALISTIC` (three actions with long titles, two invitations, a long name, a
-four-digit figure and meeting number) and `LONGEST` (ten actions, three invitations, 60-character
-names, letters outside GSM-7 in names, titles and places). Each is measured as sent
-(conversations.budget.sms_text) against its budget (conversations.budget.budget: the rules are
-in that module's docstring). tests/test_sms_budget_property.py renders the same kinds from
-generated samples."""
+Every message the bot can send by SMS, rendered through the engine (medium SMS) from a `Sample` of
+values (`REALISTIC`, `LONGEST`; tests/test_sms_budget_property.py generates others), measured as
+sent (conversations.budget.sms_text) against its budget (conversations.budget.budget, whose module
+docstring states the rules)."""
 
 from __future__ import annotations
 
@@ -65,7 +62,7 @@ REALISTIC = Sample(
             datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
             "Sheria House, 4th floor, conference room B",
             "pending",
-            substitute="Maximiliana Wanjiru-Achieng",
+            "Maximiliana Wanjiru-Achieng",
         ),
         InvitationView(
             1240,
@@ -114,17 +111,9 @@ class Message:
 
 
 def _person(language: str, sample: Sample, **changes) -> PersonView:
-    person = PersonView(
-        id=1,
-        name=sample.name,
-        language=language,
-        timezone="Africa/Nairobi",
-        institution=sample.institution,
-        actions=sample.actions,
-        report_actions=sample.actions,
-        clusters=sample.clusters,
-    )
-    return replace(person, **changes)
+    person = PersonView(1, sample.name, language, "Africa/Nairobi", institution=sample.institution)
+    lists = {"actions": sample.actions, "report_actions": sample.actions, "clusters": sample.clusters}
+    return replace(person, **{**lists, **changes})
 
 
 class _Talk:
@@ -349,25 +338,18 @@ def measure(language: str, message: Message, fold: str = "punctuation") -> tuple
     return count.characters, count.encoding, count.segments, allowed
 
 
+FIELDS = ("kind", "language", "characters", "encoding", "segments", "budget", "folded_encoding", "folded_segments")
+
+
 def table() -> list[dict]:
     rows = []
     for language in available_languages():
         longest = messages(language, LONGEST)
         for kind, message in messages(language).items():
-            characters, encoding, segments, allowed = measure(language, message)
             folded = count_segments(fold_to_gsm(message.text, accents=True))
-            row = {
-                "kind": kind,
-                "language": language,
-                "characters": characters,
-                "encoding": encoding,
-                "segments": segments,
-                "budget": allowed,
-                "folded_encoding": folded.encoding,
-                "folded_segments": folded.segments,
-            }
+            row = dict(zip(FIELDS, (kind, language, *measure(language, message), folded.encoding, folded.segments)))
             if kind in longest:
-                _c, row["longest_encoding"], row["longest_segments"], row["longest_budget"] = measure(
+                _, row["longest_encoding"], row["longest_segments"], row["longest_budget"] = measure(
                     language, longest[kind]
                 )
             rows.append(row)

@@ -63,5 +63,9 @@ def mark_answered(session: Session, *, action_id: int, period: str, person_id: i
     )
     if round_ is None or round_.status == ANSWERED:
         return
-    round_.status, round_.answered_by, round_.answered_at, round_.next_at = ANSWERED, person_id, now, None
+    # Reminders and escalation stop; a holder asked in another's place is stood down at the
+    # scheduler's next pass (next_at now), unless they are the one who answered.
+    stand_down = round_.step > 0 and round_.holder_id != person_id
+    round_.status, round_.answered_by, round_.answered_at = ANSWERED, person_id, now
+    round_.next_at = now if stand_down else None
     log(session, round_, "answered", now, person_id)

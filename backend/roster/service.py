@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import phonenumbers
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from backend.roster.models import FocalPoint, Institution, Person
 
@@ -57,15 +57,29 @@ def link_telegram(session: Session, *, phone: str, telegram_user_id: int) -> Per
 
 
 def led_institutions(session: Session, *, person_id: int, day: date) -> list[Institution]:
-    """Institutions where this person is today's lead: the lowest active rank."""
-    result = []
-    for fp in session.scalars(select(FocalPoint).where(FocalPoint.person_id == person_id)):
-        if not fp.active_on(day):
-            continue
-        ranks = [other.rank for other in fp.institution.focal_points if available(other, day)]
-        if available(fp, day) and fp.rank == min(ranks):
-            result.append(fp.institution)
-    return result
+    """Institutions where this person is today's lead: the lowest rank among those available
+    (in post, active, not away). Two queries, whatever the size of the rosters."""
+    mine = session.scalars(
+        select(FocalPoint).where(FocalPoint.person_id == person_id).options(joinedload(FocalPoint.person))
+    ).all()
+    mine = [fp for fp in mine if available(fp, day)]
+    if not mine:
+        return []
+    lowest = dict(
+        session.execute(
+            select(FocalPoint.institution_id, func.min(FocalPoint.rank))
+            .join(Person, Person.id == FocalPoint.person_id)
+            .where(
+                FocalPoint.institution_id.in_([fp.institution_id for fp in mine]),
+                or_(FocalPoint.active_from.is_(None), FocalPoint.active_from <= day),
+                or_(FocalPoint.active_to.is_(None), FocalPoint.active_to >= day),
+                Person.active.is_(True),
+                or_(Person.away_until.is_(None), Person.away_until < day),
+            )
+            .group_by(FocalPoint.institution_id)
+        ).all()
+    )
+    return [fp.institution for fp in mine if lowest.get(fp.institution_id) == fp.rank]
 
 
 def available(fp: FocalPoint, day: date) -> bool:

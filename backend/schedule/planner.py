@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.catalog.models import Action
@@ -60,21 +60,22 @@ def tick(ctx: Context, now: datetime) -> dict[str, int]:
     with ctx.work() as work:
         for what in _advance_due(work, ctx, now):
             done[what] += 1
-    with ctx.work() as work:
-        done["stood_down"] = _stand_down(work, ctx, now)
     return done
 
 
 def _open_due(work: Work, ctx: Context, now: datetime) -> int:
     session, settings = work.session, ctx.settings
     opened = 0
-    due = session.scalars(
-        select(Institution)
-        .where(or_(Institution.next_prompt_at.is_(None), Institution.next_prompt_at <= now))
-        .order_by(Institution.id)
-    ).all()
+    # Two indexed look-ups (an OR of the two would scan the table): never looked at, and due.
+    due = [
+        *session.scalars(select(Institution).where(Institution.next_prompt_at.is_(None)).order_by(Institution.id)),
+        *session.scalars(
+            select(Institution).where(Institution.next_prompt_at <= now).order_by(Institution.next_prompt_at)
+        ),
+    ]
     for institution in due:
-        period, due_at, following = _round_of(session, institution, now, settings)
+        lead = policy.lead(session, institution, now.date())
+        period, due_at, following = _round_of(institution, lead, now, settings)
         if now < due_at:
             institution.next_prompt_at = due_at
             continue
@@ -83,7 +84,7 @@ def _open_due(work: Work, ctx: Context, now: datetime) -> int:
             # institution, a scheduler that was down): its next period is the first one asked.
             institution.next_prompt_at = following
             continue
-        zone = _zone(policy.lead(session, institution, now.date()), settings)
+        zone = _zone(lead, settings)
         if (resumed := outside_quiet_hours(now, zone, _quiet(settings))) != now:
             institution.next_prompt_at = resumed  # late, and now in the quiet hours: at their end
             continue
@@ -111,12 +112,13 @@ def _open_due(work: Work, ctx: Context, now: datetime) -> int:
     return opened
 
 
-def _round_of(session, institution: Institution, now: datetime, settings: Settings) -> tuple[str, datetime, datetime]:
+def _round_of(
+    institution: Institution, lead: Person | None, now: datetime, settings: Settings
+) -> tuple[str, datetime, datetime]:
     """(period, when its prompt is due, when the next period's is) for the institution, in its
     lead's time zone."""
     schedule = parse_schedule(institution.schedule or settings.reporting_schedule)
-    zone = _zone(policy.lead(session, institution, now.date()), settings)
-    return current_round(schedule, now, zone, _quiet(settings))
+    return current_round(schedule, now, _zone(lead, settings), _quiet(settings))
 
 
 def _has_open_actions(session, institution: Institution) -> bool:
@@ -128,10 +130,10 @@ def _has_open_actions(session, institution: Institution) -> bool:
     )
 
 
-def _prompt_timeout(session, institution: Institution, now: datetime, settings: Settings) -> timedelta:
+def _prompt_timeout(institution: Institution, lead: Person | None, now: datetime, settings: Settings) -> timedelta:
     """A scheduled prompt's conversation stays open until the next period's prompt: a lead who
     answers late, after their substitute was asked, is still heard (and is the answer)."""
-    _period, _due, following = _round_of(session, institution, now, settings)
+    _period, _due, following = _round_of(institution, lead, now, settings)
     return max(following - now, timedelta(hours=settings.session_timeout_hours))
 
 
@@ -140,15 +142,16 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
     each skip; at the end of the order, alert the secretariat."""
     session, settings = work.session, ctx.settings
     order = policy.steps(session, institution, day=now.date(), now=now, settings=settings, configured=ctx.configured)
-    lead = order[0].person if order else None
+    lead = policy.lead(session, institution, now.date())
     action_ids = [
         a
         for a in session.scalars(
             select(Action.id).where(Action.institution_id == institution.id, Action.status != "completed")
         )
     ]
-    for index in range(start, len(order)):
-        step = order[index]
+    for index, step in enumerate(order):
+        if index < start:
+            continue
         if step.skip:
             log(session, round_, "skipped", now, step.person.id, step.skip)
             continue
@@ -162,7 +165,7 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
             person=step.person,
             period=round_.period,
             now=now,
-            timeout=_prompt_timeout(session, institution, now, settings),
+            timeout=_prompt_timeout(institution, lead, now, settings),
             settings=settings,
             configured=ctx.configured,
             # the person's own prompt for the period is one, however many rounds ask for it;
@@ -213,10 +216,18 @@ def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
     done = []
     for round_ in session.scalars(
         select(ReportingRound)
-        .where(ReportingRound.next_at <= now, ReportingRound.status == OPEN)
+        .where(ReportingRound.next_at <= now)
         .order_by(ReportingRound.next_at)
         .with_for_update(skip_locked=True)
     ).all():
+        if round_.status == ANSWERED:  # answered after the holder was asked in someone's place
+            round_.next_at = None
+            if _stand_down(work, ctx, round_, now):
+                done.append("stood_down")
+            continue
+        if round_.status != OPEN:
+            round_.next_at = None
+            continue
         institution = session.get_one(Institution, round_.institution_id)
         holder = session.get(Person, round_.holder_id) if round_.holder_id else None
         delays = settings.reminder_delays_hours if round_.step == 0 else []
@@ -250,39 +261,34 @@ def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
     return done
 
 
-def _stand_down(work: Work, ctx: Context, now: datetime) -> int:
-    """A lead who answered after their substitute was asked: the substitute is told they are no
-    longer needed, and their open prompt for that period is closed."""
+def _stand_down(work: Work, ctx: Context, round_: ReportingRound, now: datetime) -> bool:
+    """Someone answered after the holder was asked in another's place (a lead answering late):
+    the holder is told they are no longer needed, and their open prompt for the period closes."""
     session, settings = work.session, ctx.settings
-    told = 0
-    for round_ in session.scalars(
-        select(ReportingRound).where(
-            ReportingRound.status == ANSWERED, ReportingRound.stood_down.is_(False), ReportingRound.step > 0
-        )
-    ).all():
-        round_.stood_down = True
-        holder = session.get(Person, round_.holder_id) if round_.holder_id else None
-        answerer = session.get(Person, round_.answered_by) if round_.answered_by else None
-        if holder is None or answerer is None or holder.id == answerer.id:
-            continue
-        institution = session.get_one(Institution, round_.institution_id)
-        view = _view(work, holder, now, settings)
-        text = escalation.stood_down(view, name=answerer.name, institution=institution.short_name)
-        row, _why = start_message(
-            session,
-            person=holder,
-            kind="stand_down",
-            text=text,
-            key=f"round:{round_.id}:stand_down",
-            now=now,
-            settings=settings,
-            configured=ctx.configured,
-        )
-        if row is not None:
-            work.send(row)
-        state = load_state(session, person_id=holder.id)
-        if state is not None and getattr(state, "token", "") == f"weekly:{round_.period}":
-            save_state(session, person_id=holder.id, state=None, now=now)
-        log(session, round_, "stood_down", now, holder.id, f"{answerer.name} answered")
-        told += 1
-    return told
+    if round_.stood_down:
+        return False
+    round_.stood_down = True
+    holder = session.get(Person, round_.holder_id) if round_.holder_id else None
+    answerer = session.get(Person, round_.answered_by) if round_.answered_by else None
+    if holder is None or answerer is None or holder.id == answerer.id:
+        return False
+    institution = session.get_one(Institution, round_.institution_id)
+    view = _view(work, holder, now, settings)
+    text = escalation.stood_down(view, name=answerer.name, institution=institution.short_name)
+    row, _why = start_message(
+        session,
+        person=holder,
+        kind="stand_down",
+        text=text,
+        key=f"round:{round_.id}:stand_down",
+        now=now,
+        settings=settings,
+        configured=ctx.configured,
+    )
+    if row is not None:
+        work.send(row)
+    state = load_state(session, person_id=holder.id)
+    if state is not None and getattr(state, "token", "") == f"weekly:{round_.period}":
+        save_state(session, person_id=holder.id, state=None, now=now)
+    log(session, round_, "stood_down", now, holder.id, f"{answerer.name} answered")
+    return True

@@ -4,10 +4,11 @@ out of post, inactive, away, or cannot be reached on any channel."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from backend.config import Settings
@@ -24,9 +25,9 @@ class Step:
 
 def steps(
     session: Session, institution: Institution, *, day: date, now: datetime, settings: Settings, configured: set[str]
-) -> list[Step]:
-    """The escalation order for today, each step with the reason it is skipped (if it is)."""
-    order = []
+) -> Iterator[Step]:
+    """The escalation order for today, each step with the reason it is skipped (if it is), step
+    by step: whoever stops at the first person asked looks no further."""
     for fp in session.scalars(
         select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
     ):
@@ -42,19 +43,25 @@ def steps(
             )
             if not routes:
                 why = "cannot be reached: " + "; ".join(reasons)
-        order.append(Step(person, fp.rank, why))
-    return order
+        yield Step(person, fp.rank, why)
 
 
 def lead(session: Session, institution: Institution, day: date) -> Person | None:
     """Who leads today in the roster (rank order, in post), away or not: whose time zone sets the
-    institution's local hour."""
-    for fp in session.scalars(
-        select(FocalPoint).where(FocalPoint.institution_id == institution.id).order_by(FocalPoint.rank)
-    ):
-        if fp.active_on(day) and fp.person.active and fp.person.role == "focal_point":
-            return fp.person
-    return None
+    institution's local hour. One query."""
+    return session.scalar(
+        select(Person)
+        .join(FocalPoint, FocalPoint.person_id == Person.id)
+        .where(
+            FocalPoint.institution_id == institution.id,
+            or_(FocalPoint.active_from.is_(None), FocalPoint.active_from <= day),
+            or_(FocalPoint.active_to.is_(None), FocalPoint.active_to >= day),
+            Person.active.is_(True),
+            Person.role == "focal_point",
+        )
+        .order_by(FocalPoint.rank)
+        .limit(1)
+    )
 
 
 def secretariat(session: Session) -> list[Person]:

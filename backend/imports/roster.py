@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.imports.csvfile import ImportFailed, Row, read_rows, update_fields
+from backend.progress import rounds
 from backend.rhythm import ScheduleError, parse_schedule
 from backend.roster.models import CHANNELS, LEVELS, ROLES, FocalPoint, Institution, Person
 from backend.roster.service import normalise_phone, release_telegram_id
@@ -189,6 +190,10 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             )
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
+    # A lead who left (active_to, a new rank): the scheduler looks at their open rounds again.
+    changed_institutions = {rec["short"] for rec in records}
+    ids = session.scalars(select(Institution.id).where(Institution.short_name.in_(changed_institutions)))
+    rounds.wake(session, now, institution_ids=list(ids))
     return counts
 
 

@@ -54,6 +54,18 @@ def log(session: Session, round_: ReportingRound, what: str, now: datetime, pers
     session.add(RoundStep(round_id=round_.id, at=now, what=what, person_id=person_id, reason=reason))
 
 
+def wake(session: Session, now: datetime, *, holder_id: int | None = None, institution_ids=None) -> None:
+    """Have the scheduler look at these open rounds at its next pass (their holder went away,
+    or the roster changed): it asks the next person if the holder can no longer be asked."""
+    query = select(ReportingRound).where(ReportingRound.status == OPEN)
+    if holder_id is not None:
+        query = query.where(ReportingRound.holder_id == holder_id)
+    if institution_ids is not None:
+        query = query.where(ReportingRound.institution_id.in_(list(institution_ids)))
+    for round_ in session.scalars(query):
+        round_.next_at = now
+
+
 def mark_answered(session: Session, *, action_id: int, period: str, person_id: int, now: datetime) -> None:
     """A progress update for the period answers its institution's round: reminders and
     escalation stop at once; whoever answered first is recorded."""

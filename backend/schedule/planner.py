@@ -207,6 +207,18 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
             log(session, round_, "alert_failed", now, person.id, why)
 
 
+def _cannot_be_asked(work: Work, ctx: Context, institution: Institution, holder: Person | None, now: datetime):
+    """Why the round's holder can no longer be asked (None: they still can)."""
+    if holder is None:
+        return None
+    for step in policy.steps(
+        work.session, institution, day=now.date(), now=now, settings=ctx.settings, configured=ctx.configured
+    ):
+        if step.person.id == holder.id:
+            return step.skip
+    return "no longer in post"
+
+
 def _cover(name: str, institution: str, away):
     return lambda view: escalation.cover_note(view, lead=name, institution=institution, away_until=away)
 
@@ -230,6 +242,12 @@ def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
             continue
         institution = session.get_one(Institution, round_.institution_id)
         holder = session.get(Person, round_.holder_id) if round_.holder_id else None
+        gone = _cannot_be_asked(work, ctx, institution, holder, now)
+        if gone is not None:  # away since, left the roster, unreachable: the next one is asked now
+            log(session, round_, "holder_gone", now, round_.holder_id, gone)
+            _ask(work, ctx, round_, institution, now, start=0 if gone == "no longer in post" else round_.step + 1)
+            done.append("escalated")
+            continue
         delays = settings.reminder_delays_hours if round_.step == 0 else []
         if holder is not None and round_.reminders < len(delays):
             view = _view(work, holder, now, settings)

@@ -15,6 +15,7 @@ from backend.catalog.models import Action
 from backend.config import Settings
 from backend.meetings import service as meetings
 from backend.outbox.models import OutboxMessage
+from backend.progress import rounds
 from backend.progress import service as progress
 from backend.roster.models import Person
 from conversations.views import (
@@ -98,6 +99,8 @@ def _language(event: LanguageChanged, scene: Scene) -> None:
 @effect(AvailabilityChanged)
 def _availability(event: AvailabilityChanged, scene: Scene) -> None:
     scene.person.away_until = event.until
+    if event.until is not None:  # AWAY: an update waiting for them goes on to their substitute
+        rounds.wake(scene.session, scene.now, holder_id=scene.person.id)
 
 
 @effect(CommunityReported)

@@ -210,3 +210,44 @@ def test_a_pass_with_nothing_due_sends_nothing(product):
     assert planner.tick(ctx, t0 + timedelta(hours=1)) == {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0}
     with ctx.db.transaction() as s:
         assert s.query(OutboxMessage).count() == sent
+
+
+def test_a_lead_who_goes_away_mid_round_hands_it_to_the_substitute_at_once(product):
+    ctx, client = product
+    t0 = this_monday()
+    planner.tick(ctx, t0)
+    answer(ctx, client, AMINA, "AWAY 2099-01-01", 1)
+    # (the AWAY was handled at the real time: the scheduler runs after it)
+    assert planner.tick(ctx, datetime.now(UTC) + timedelta(minutes=1))["escalated"] == 1
+    assert received(ctx, PETER) == ["cover_note", "weekly_prompt"]
+    with ctx.db.transaction() as s:
+        note = s.scalar(
+            select(OutboxMessage.text).where(OutboxMessage.address == PETER, OutboxMessage.kind == "cover_note")
+        )
+    assert "away until" in note
+    assert ("holder_gone", "Amina") in steps(ctx, "MOJ")
+
+
+def test_a_lead_who_left_the_roster_mid_round_is_replaced_by_the_new_lead(product, tmp_path):
+    """Amina's post ends (active_to yesterday, in a re-imported roster): Peter is the lead now,
+    and this week's update is simply his, with no cover note."""
+    from backend.imports.roster import import_roster
+    from tests.conftest import DEMO
+
+    ctx, _client = product
+    t0 = this_monday()
+    planner.tick(ctx, t0)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    lines = (DEMO / "roster.csv").read_text().splitlines()
+    lines = [line + yesterday if line.startswith("MOJ,") and "Amina" in line else line for line in lines]
+    path = ctx.settings.database_url.split("///")[-1] + ".roster.csv" if "sqlite" in ctx.settings.database_url else None
+    import tempfile
+    from pathlib import Path
+
+    roster = Path(path) if path else Path(tempfile.mkdtemp()) / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n")
+    with ctx.db.transaction() as s:
+        import_roster(s, roster)
+    assert planner.tick(ctx, datetime.now(UTC) + timedelta(minutes=1))["escalated"] == 1
+    assert received(ctx, PETER) == ["weekly_prompt"]
+    assert ("holder_gone", "Amina") in steps(ctx, "MOJ")

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "20:00-07:00"  # local time; empty: none
     reminder_delays_hours: list[float] = [24.0, 72.0]  # after the prompt, while nobody answered
     escalation_delay_hours: float = 24.0  # after the last reminder (then between substitutes)
+    digest_schedule: str = "weekly fri 16:00"  # the secretariat's digest, in each one's time zone
     send_max_attempts: int = 5
     send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
@@ -84,7 +85,7 @@ class Settings(BaseSettings):
             raise ValueError("expected redis://host:port/db, or leave empty to run jobs in-process")
         return v
 
-    @field_validator("reporting_schedule")
+    @field_validator("reporting_schedule", "digest_schedule")
     @classmethod
     def _schedule(cls, v: str) -> str:
         try:

@@ -153,7 +153,13 @@ def main() -> int:
             statements.clear()
             event.listen(ctx.db.engine, "before_cursor_execute", record)
             start = time.perf_counter()
-            assert planner.tick(ctx, idle) == {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0}
+            assert planner.tick(ctx, idle) == {
+                "opened": 0,
+                "reminded": 0,
+                "escalated": 0,
+                "stood_down": 0,
+                "digests": 0,
+            }
             times.append(time.perf_counter() - start)
             event.remove(ctx.db.engine, "before_cursor_execute", record)
         print(

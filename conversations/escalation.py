@@ -8,7 +8,7 @@ from datetime import date
 from conversations.i18n import T
 from conversations.statuses import example
 from conversations.views import PersonView
-from conversations.writing import full_date, period_name
+from conversations.writing import full_date, listing, period_name
 
 
 def reminder(person: PersonView, period: str) -> str:
@@ -48,6 +48,26 @@ def stood_down(person: PersonView, *, name: str, institution: str) -> str:
         "Thank you: {name} has answered for {institution}. You are no longer needed for this update.",
         name=name,
         institution=institution,
+    )
+
+
+def digest(person: PersonView, *, answered: int, prompted: int, waiting: list[str]) -> str:
+    """The secretariat's weekly digest: how many institutions answered, and who is still awaited."""
+    t = T(person.language, person.fallback_language)
+    if not waiting:
+        # TRANSLATORS: to the secretariat. {answered} of {prompted}: numbers of institutions. Sent by SMS.
+        return t(
+            "This week: {answered} of {prompted} institutions answered. None is overdue.",
+            answered=answered,
+            prompted=prompted,
+        )
+    # TRANSLATORS: to the secretariat. {waiting}: short names, e.g. "MOJ, NPS". Sent by SMS.
+    return t(
+        "This week: {answered} of {prompted} institutions answered. Overdue: {waiting}.",
+        answered=answered,
+        prompted=prompted,
+        # at most ten names by SMS, then "+N" for the rest (nmirf rounds list has them all)
+        waiting=listing(t, waiting[:10] + ([f"+{len(waiting) - 10}"] if len(waiting) > 10 else [])),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from backend.catalog.models import Action, Cluster, Recommendation, action_recommendation
 from backend.roster.models import FocalPoint, Institution, Person
@@ -82,13 +82,13 @@ def _example(kind: str) -> str:
 
 def _region(session: Session, value: str) -> str:
     regions = sorted(
-        set(
-            session.scalars(
-                select(Institution.region).where(
-                    Institution.level.in_(("local", "regional")), Institution.region.is_not(None)
-                )
+        {
+            region
+            for region in session.scalars(
+                select(Institution.region).where(Institution.level.in_(("local", "regional")))
             )
-        )
+            if region
+        }
     )
     for region in regions:
         if region.lower() == value.lower():
@@ -129,7 +129,7 @@ def members(session: Session, group: Group, day: date) -> list[Person]:
         return list(
             session.scalars(select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id))
         )
-    query = select(FocalPoint).join(Institution).join(Person)
+    query = select(FocalPoint).join(Institution).join(Person).options(contains_eager(FocalPoint.person))
     if group.kind == "region":
         query = query.where(Institution.level.in_(("local", "regional")), Institution.region == group.value)
     elif group.kind == "institution":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -277,32 +277,32 @@ def _recipient(
     settings: Settings,
     configured: set[str],
 ) -> Recipient:
-    base = dict(
+    base = Recipient(
         person_id=person.id,
         name=person.name,
         phone=person.phone,
         institutions=institutions,
         language=person.language,
+        text_language=None,
+        channel=None,
         already=already,
     )
     reads = text_language(texts, person.language, settings.default_language)
     if reads is None:
         wanted = dict.fromkeys((person.language, settings.default_language, "en"))
-        return Recipient(**base, text_language=None, channel=None, why_not=f"no text in {', '.join(wanted)}")
+        return replace(base, why_not=f"no text in {', '.join(wanted)}")
     text = texts[reads]
     routes, reasons = routing.plan(
         session, person=person, kind=KIND, text=text, now=now, settings=settings, configured=configured
     )
     if not routes:
-        return Recipient(
-            **base, text_language=reads, channel=None, why_not="; ".join(reasons) or "no channel in the roster"
-        )
+        return replace(base, text_language=reads, why_not="; ".join(reasons) or "no channel in the roster")
     first = routes[0]
     segments = 0
     if first.channel == "sms":  # exactly as the send folds and counts it (backend/outbox/send.py)
         segments = count_segments(sms_text(text, person.language, settings.sms_fold)).segments
-    return Recipient(
-        **base, text_language=reads, channel=first.channel, template=first.template is not None, segments=segments
+    return replace(
+        base, text_language=reads, channel=first.channel, template=first.template is not None, segments=segments
     )
 
 

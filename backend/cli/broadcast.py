@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from backend.broadcast import service
 from backend.broadcast.groups import HELP, BroadcastError
 from backend.cli.common import finish_jobs, make_ctx
+from backend.db import aware
 from backend.wiring.context import Context
 from conversations.i18n import available_languages
 
@@ -44,6 +45,12 @@ def _count(counter) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
 
 
+def _n(n: int, word: str) -> str:
+    if word == "person":
+        return f"{n} {'person' if n == 1 else 'people'}"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _money(amount, currency: str) -> str:
     return f"{amount} {currency}".strip()
 
@@ -51,10 +58,10 @@ def _money(amount, currency: str) -> str:
 def render(p: service.Preview) -> list[str]:
     """The preview as printed, one line each."""
     people = len(p.to_send)
-    out = [f"Broadcast to {p.group}: {len(p.recipients)} people in the group, {people} to send to"]
+    out = [f"Broadcast to {p.group}: {_n(len(p.recipients), 'person')} in the group, {people} to send to"]
     if p.earlier is not None:
         out.append(
-            f"  same group and texts as broadcast {p.earlier.id} ({p.earlier.created_at:%Y-%m-%d %H:%M}, "
+            f"  same group and texts as broadcast {p.earlier.id} ({aware(p.earlier.created_at):%Y-%m-%d %H:%M %Z}, "
             f"by {p.earlier.created_by}): the {len(p.already)} it reached get nothing again "
             "(--again sends a new broadcast to everyone)"
         )
@@ -62,15 +69,14 @@ def render(p: service.Preview) -> list[str]:
     out.append(f"  by channel (first usable): {_count(p.by_channel())}")
     out.append("Texts:")
     for line in p.lines:
-        each = f"{line.segments} segment{'s' if line.segments != 1 else ''}"
-        sms = f"; {line.by_sms} by SMS, {line.sms_segments} segments" if line.by_sms else ""
+        sms = f"; {line.by_sms} by SMS, {_n(line.sms_segments, 'segment')}" if line.by_sms else ""
         out.append(
-            f"  {line.language}: {line.characters} characters, {line.encoding}, {each} by SMS; "
-            f"{line.readers} readers{sms}"
+            f"  {line.language}: {_n(line.characters, 'character')}, {line.encoding}, "
+            f"{_n(line.segments, 'segment')} by SMS; {_n(line.readers, 'reader')}{sms}"
         )
         for language, n in sorted(line.instead_of.items()):
             out.append(f"      {n} reading {language} get the {line.language} text (no {language} text)")
-    total = f"SMS: {p.segments} segment{'s' if p.segments != 1 else ''} in all"
+    total = f"SMS: {_n(p.segments, 'segment')} in all"
     if p.cost is not None and p.price is not None:
         total += f", {_money(*p.cost)} at {_money(*p.price)} each"
     out.append(total + " (for those whose first channel is SMS; a fail-over to SMS adds to it)")
@@ -81,6 +87,8 @@ def render(p: service.Preview) -> list[str]:
                 x for x in (r.name, f"({', '.join(r.institutions)})" if r.institutions else "", r.phone) if x
             )
             out.append(f"  {who}: {r.why_not}")
+    else:
+        out.append("Everyone in the group can be reached.")
     return out
 
 
@@ -89,7 +97,7 @@ def confirm(people: int) -> bool | None:
     if not sys.stdin or not sys.stdin.isatty():
         return None
     try:
-        answer = input(f"Send to {people} people? [y/N] ")
+        answer = input(f"Send to {_n(people, 'person')}? [y/N] ")
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
@@ -178,5 +186,5 @@ def register(sub) -> None:
     b.add_argument("--file", help='texts by language as JSON: {"en": "...", "fr": "..."} (--text-<lang> wins)')
     b.add_argument("--yes", action="store_true", help="send without asking (the preview is still printed)")
     b.add_argument("--again", action="store_true", help="send once more what was sent to this group before")
-    b.add_argument("--by", help="who sends it, as recorded (default: the OS user)")
+    b.add_argument("--by", metavar="NAME", help="who sends it, as recorded (default: the OS user)")
     b.set_defaults(func=cmd_broadcast)

@@ -48,6 +48,8 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     away_until: Mapped[date | None] = mapped_column(Date)  # AWAY: their substitute covers until then
     role: Mapped[str] = mapped_column(String(20), default="focal_point", server_default="focal_point")
+    # Secretariat: when their weekly digest is due next (the scheduler's index; None: compute it).
+    next_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")

@@ -54,13 +54,56 @@ def _view(work: Work, person: Person, now: datetime, settings: Settings):
 
 def tick(ctx: Context, now: datetime) -> dict[str, int]:
     """Everything due at `now`: rounds opened, reminders, escalations, stand-down notes."""
-    done = {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0}
+    done = {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0, "digests": 0}
     with ctx.work() as work:
         done["opened"] = _open_due(work, ctx, now)
     with ctx.work() as work:
         for what in _advance_due(work, ctx, now):
             done[what] += 1
+    with ctx.work() as work:
+        done["digests"] = _digests(work, ctx, now)
     return done
+
+
+def _digests(work: Work, ctx: Context, now: datetime) -> int:
+    """The secretariat's weekly digest (DIGEST_SCHEDULE, in each one's time zone): rounds due in
+    the past week, how many were answered, which institutions are overdue."""
+    session, settings = work.session, ctx.settings
+    schedule, quiet = parse_schedule(settings.digest_schedule), _quiet(settings)
+    sent = 0
+    due = [
+        *session.scalars(select(Person).where(Person.role == "secretariat", Person.next_digest_at.is_(None))),
+        *session.scalars(select(Person).where(Person.role == "secretariat", Person.next_digest_at <= now)),
+    ]
+    for person in due:
+        period, due_at, following = current_round(schedule, now, _zone(person, settings), quiet)
+        if now < due_at or now - due_at > LATE_START:
+            person.next_digest_at = due_at if now < due_at else following
+            continue
+        person.next_digest_at = following
+        if not person.active:
+            continue
+        rounds = session.scalars(
+            select(ReportingRound).where(ReportingRound.due_at > now - timedelta(days=7), ReportingRound.due_at <= now)
+        ).all()
+        names = {i.id: i.short_name for i in session.scalars(select(Institution))}
+        waiting = sorted(names[r.institution_id] for r in rounds if r.status != ANSWERED)
+        view = _view(work, person, now, settings)
+        text = escalation.digest(view, answered=len(rounds) - len(waiting), prompted=len(rounds), waiting=waiting)
+        row, _why = start_message(
+            session,
+            person=person,
+            kind="digest",
+            text=text,
+            key=f"digest:{period}:{person.id}",
+            now=now,
+            settings=settings,
+            configured=ctx.configured,
+        )
+        if row is not None:
+            work.send(row)
+            sent += 1
+    return sent
 
 
 def _open_due(work: Work, ctx: Context, now: datetime) -> int:

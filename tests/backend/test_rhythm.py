@@ -207,7 +207,13 @@ def test_a_pass_with_nothing_due_sends_nothing(product):
     planner.tick(ctx, t0)
     with ctx.db.transaction() as s:
         sent = s.query(OutboxMessage).count()
-    assert planner.tick(ctx, t0 + timedelta(hours=1)) == {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0}
+    assert planner.tick(ctx, t0 + timedelta(hours=1)) == {
+        "opened": 0,
+        "reminded": 0,
+        "escalated": 0,
+        "stood_down": 0,
+        "digests": 0,
+    }
     with ctx.db.transaction() as s:
         assert s.query(OutboxMessage).count() == sent
 
@@ -251,3 +257,30 @@ def test_a_lead_who_left_the_roster_mid_round_is_replaced_by_the_new_lead(produc
     assert planner.tick(ctx, datetime.now(UTC) + timedelta(minutes=1))["escalated"] == 1
     assert received(ctx, PETER) == ["weekly_prompt"]
     assert ("holder_gone", "Amina") in steps(ctx, "MOJ")
+
+
+def test_the_secretariat_gets_a_weekly_digest_once(product):
+    ctx, client = product
+    t0 = this_monday()
+    with ctx.db.transaction() as s:
+        s.add(
+            Person(
+                name="Secretariat Desk",
+                phone="+254799000009",
+                channels="simulator",
+                language="en",
+                timezone="Africa/Nairobi",
+                role="secretariat",
+                created_at=t0,
+            )
+        )
+    planner.tick(ctx, t0)
+    answer(ctx, client, GRACE, "1D", 1)
+    friday = t0 + timedelta(days=4, hours=7)  # Friday 16:30 in Nairobi
+    planner.tick(ctx, friday - timedelta(hours=1))
+    assert received(ctx, "+254799000009") == []
+    assert planner.tick(ctx, friday)["digests"] == 1
+    assert planner.tick(ctx, friday + timedelta(minutes=5))["digests"] == 0
+    with ctx.db.transaction() as s:
+        text = s.scalar(select(OutboxMessage.text).where(OutboxMessage.kind == "digest"))
+    assert text == "This week: 1 of 5 institutions answered. Overdue: KSM, MOJ, NPS, TUR."

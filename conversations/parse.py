@@ -37,6 +37,8 @@ TOKEN = regex.compile(r"\d+(?:[.,]\d+)?|[\p{L}\p{M}\p{Nl}\p{No}]+|\?")
 def normalise(text: str) -> str:
     """Lower case, accents stripped, other digit forms made ASCII, one character for one
     character (so positions in the result are positions in the original)."""
+    if text.isascii():  # most replies: nothing to strip or translate
+        return text.lower()
     out = []
     for ch in text.translate(DIGITS):
         base = unicodedata.normalize("NFD", ch)[0] if ch.isalpha() else ch

@@ -20,10 +20,12 @@ from sqlalchemy import select, update
 from backend.config import load_settings
 from backend.imports.catalog import import_actions, import_recommendations
 from backend.imports.roster import import_roster
+from backend.inbox.models import InboxMessage
 from backend.inbox.service import store_inbound
 from backend.migrations import upgrade
 from backend.outbox.models import OutboxMessage
 from backend.progress.rounds import ReportingRound
+from backend.roster import service as roster
 from backend.roster.models import Institution, Person
 from backend.schedule import planner
 from backend.sessions.runner import Runner
@@ -67,7 +69,7 @@ def _setup(url: str):
         import_recommendations(s, DEMO / "recommendations.csv")
         import_actions(s, DEMO / "actions.csv")
         for short, zone in ZONES.items():
-            inst = s.scalar(select(Institution).where(Institution.short_name == short))
+            inst = s.scalars(select(Institution).where(Institution.short_name == short)).one()
             ids = [fp.person_id for fp in inst.focal_points]
             s.execute(update(Person).where(Person.id.in_(ids)).values(timezone=zone))
         s.add(
@@ -90,9 +92,6 @@ def _answer(ctx, answer: Answer, now: datetime, n: int) -> None:
     )
     with ctx.work() as work:
         inbox_id, _new = store_inbound(work.session, item, now)
-        from backend.inbox.models import InboxMessage
-        from backend.roster import service as roster
-
         row = work.session.get(InboxMessage, inbox_id)
         person = roster.find_by_address(work.session, channel="simulator", address=answer.phone)
         runner = Runner(work.session, settings=ctx.settings, channels=ctx.channels, configured=ctx.configured)

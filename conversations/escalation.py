@@ -51,6 +51,14 @@ def stood_down(person: PersonView, *, name: str, institution: str) -> str:
     )
 
 
+def no_substitute(person: PersonView, *, institutions: list[str]) -> str:
+    """The digest's second line: institutions with nobody to cover for their lead."""
+    t = T(person.language, person.fallback_language)
+    shown = institutions[:10] + ([f"+{len(institutions) - 10}"] if len(institutions) > 10 else [])
+    # TRANSLATORS: to the secretariat. {institutions}: short names, e.g. "NPS, KSM". Sent by SMS.
+    return t("No substitute in post: {institutions}.", institutions=listing(t, shown))
+
+
 def digest(person: PersonView, *, answered: int, prompted: int, waiting: list[str]) -> str:
     """The secretariat's weekly digest: how many institutions answered, and who is still awaited."""
     t = T(person.language, person.fallback_language)

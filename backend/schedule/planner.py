@@ -65,6 +65,19 @@ def tick(ctx: Context, now: datetime) -> dict[str, int]:
     return done
 
 
+def _without_substitute(work: Work, ctx: Context, now: datetime) -> list[str]:
+    """Institutions whose roster has nobody in post after the lead (turnover leaves them bare)."""
+    session = work.session
+    alone = []
+    for institution in session.scalars(select(Institution).order_by(Institution.short_name)):
+        people = policy.steps(
+            session, institution, day=now.date(), now=now, settings=ctx.settings, configured=ctx.configured
+        )
+        if sum(1 for _ in zip(range(2), people)) < 2:
+            alone.append(institution.short_name)
+    return alone
+
+
 def _digests(work: Work, ctx: Context, now: datetime) -> int:
     """The secretariat's weekly digest (DIGEST_SCHEDULE, in each one's time zone): rounds due in
     the past week, how many were answered, which institutions are overdue."""
@@ -90,6 +103,9 @@ def _digests(work: Work, ctx: Context, now: datetime) -> int:
         waiting = sorted(names[r.institution_id] for r in rounds if r.status != ANSWERED)
         view = _view(work, person, now, settings)
         text = escalation.digest(view, answered=len(rounds) - len(waiting), prompted=len(rounds), waiting=waiting)
+        alone = _without_substitute(work, ctx, now)
+        if alone:
+            text += "\n" + escalation.no_substitute(view, institutions=alone)
         row, _why = start_message(
             session,
             person=person,

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     reminder_delays_hours: list[float] = [24.0, 72.0]  # after the prompt, while nobody answered
     escalation_delay_hours: float = 24.0  # after the last reminder (then between substitutes)
     digest_schedule: str = "weekly fri 16:00"  # the secretariat's digest, in each one's time zone
+    # Meetings (backend/schedule/meetings.py): an invitation still unanswered this long after it
+    # was sent gets one follow-up (0: none); still unanswered this long before the meeting, it goes
+    # to the substitute (0: never); who confirmed is reminded this long before (a list, [] none).
+    meeting_follow_up_hours: float = 48.0
+    meeting_substitute_deadline_hours: float = 72.0
+    meeting_reminder_hours: list[float] = [48.0, 2.0]
     send_max_attempts: int = 5
     send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
@@ -109,6 +115,20 @@ class Settings(BaseSettings):
         if any(d <= 0 for d in v) or v != sorted(v):
             raise ValueError("expected increasing positive hours after the prompt, e.g. [24, 72]")
         return v
+
+    @field_validator("meeting_follow_up_hours", "meeting_substitute_deadline_hours")
+    @classmethod
+    def _meeting_delay(cls, v: float) -> float:
+        if v < 0:
+            raise ValueError("expected hours, 0 or more (0 turns it off)")
+        return v
+
+    @field_validator("meeting_reminder_hours")
+    @classmethod
+    def _meeting_reminders(cls, v: list[float]) -> list[float]:
+        if any(h <= 0 for h in v) or len(set(v)) != len(v):
+            raise ValueError("expected different positive hours before the meeting, e.g. [48, 2], or []")
+        return sorted(v, reverse=True)
 
     @field_validator("sms_fold")
     @classmethod

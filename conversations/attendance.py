@@ -1,7 +1,8 @@
-"""Meeting attendance: the answer to an invitation — YES, NO or SUB (send my substitute) —
-with the meeting's number when it is needed to tell two open invitations apart. Invitations are
-not a conversation step: several can be open at once, beside a weekly update or a report.
-Diagram: attendance.mmd.
+"""Meeting attendance: the answer to an invitation — YES, NO or SUB (send my substitute) — and
+AGENDA (the meeting's agenda), with the meeting's number when it is needed to tell two open
+invitations apart. Invitations are not a conversation step: several can be open at once, beside
+a weekly update or a report. Diagram: attendance.mmd; the meeting's other messages (follow-up,
+reminders, changes, the agenda itself) are in conversations/meetings.py.
 
 Rules when another conversation is waiting (applied by the engine, in this order):
 1. An answer naming the meeting ("YES 12", "12 oui", "SUB 12") is always an attendance answer;
@@ -15,29 +16,26 @@ Rules when another conversation is waiting (applied by the engine, in this order
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from conversations import meetings
 from conversations.budget import Limit, cut, fitted, place_limit
 from conversations.i18n import T
+from conversations.meetings import PLACE_MAX, when
 from conversations.parse import _tokens, keyword_and_number, keywords, normalise
 from conversations.views import AttendanceAnswered, InvitationView, Outcome, PersonView, Reply
-from conversations.writing import day_and_time, listing
+from conversations.writing import listing
 
 MEANINGS = ("yes", "no", "sub")
+AGENDA = "agenda"
 ANSWER_OF = {"yes": "confirmed", "no": "declined", "sub": "delegated"}
-PLACE_MAX = 30
+__all__ = ["PLACE_MAX", "when"]
 
 
 @dataclass(frozen=True)
 class Answer:
-    meaning: str  # yes, no or sub
+    meaning: str  # yes, no, sub, or agenda
     meeting_id: int | None  # the number quoted, if any
     word: str  # the person's own word, to quote it back
-
-
-def when(person: PersonView, invitation: InvitationView) -> str:
-    """The meeting's day and time in the person's language and time zone: "Thu, Dec 3 10:00"."""
-    return day_and_time(invitation.starts_at.astimezone(ZoneInfo(person.timezone)), person.language)
 
 
 def invitation_text(person: PersonView, invitation: InvitationView) -> str:
@@ -45,6 +43,35 @@ def invitation_text(person: PersonView, invitation: InvitationView) -> str:
     t = T(person.language, person.fallback_language)
     place = cut(invitation.place, place_limit(person.medium, PLACE_MAX))
     values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=place)
+    replaces = getattr(invitation, "replaces", None)
+    if replaces:
+        return fitted(
+            # TRANSLATORS: an invitation sent to a substitute because the invitee did not answer in time or is away.
+            # {ref}: the meeting number, e.g. 12 (keep every {ref}); {title}: the meeting title (shortened to fit);
+            # {when}: its day and time, e.g. "Thu, Dec 3 10:00"; {place}: e.g. "Sheria House, room 4"; {name}: the
+            # invitee replaced, e.g. "Amina Yusuf". YES/NO: your language's words (keywords.txt). Sent by SMS: keep it
+            # as short as the English.
+            lambda limit: t(
+                "Meeting {ref}: {title}, {when}, {place}. You are invited in place of {name}. Reply YES {ref} or NO {ref}.",
+                name=replaces,
+                title=cut(invitation.title, limit),
+                **values,
+            ),
+            person.medium,
+        )
+    if getattr(invitation, "observer", False):
+        return fitted(
+            # TRANSLATORS: the invitation to a meeting sent to an observer (e.g. the national human-rights
+            # institution). {ref}: the meeting number, e.g. 12 (keep every {ref}); {title}: the meeting title
+            # (shortened to fit); {when}: its day and time, e.g. "Thu, Dec 3 10:00"; {place}: e.g. "Sheria House, room
+            # 4". YES/NO: your language's words (keywords.txt). Sent by SMS: keep it as short as the English.
+            lambda limit: t(
+                "Meeting {ref}: {title}, {when}, {place}. You are invited as an observer. Reply YES {ref} or NO {ref}.",
+                title=cut(invitation.title, limit),
+                **values,
+            ),
+            person.medium,
+        )
     if invitation.sent_by:
         return fitted(
             # TRANSLATORS: an invitation sent to a substitute. {ref}: the meeting number, e.g. 12 (keep every {ref});
@@ -74,9 +101,10 @@ def invitation_text(person: PersonView, invitation: InvitationView) -> str:
 
 
 def parse(person: PersonView, text: str) -> Answer | None:
-    """The attendance answer in this message: any, when the person has an open invitation; else
-    only one that names a meeting ("YES 12"), to be told that meeting is not open to them."""
-    found = keyword_and_number(text, person.language, MEANINGS)
+    """The attendance answer (or AGENDA) in this message: any, when the person has an open
+    invitation; else only one that names a meeting ("YES 12"), to be told that meeting is not open
+    to them."""
+    found = keyword_and_number(text, person.language, MEANINGS + (AGENDA,))
     if found is None or not (person.invitations or found[1] is not None):
         return None
     meaning, number = found
@@ -94,7 +122,7 @@ def is_open(person: PersonView, meeting_id: int) -> bool:
 def ask_which(person: PersonView, answer: Answer) -> Reply:
     """Rule 2: the bare answer could belong to the waiting conversation too."""
     t = T(person.language, person.fallback_language)
-    ref = _choices(person)[0].meeting_id
+    ref = _choices(person, answer.meaning)[0].meeting_id
     return Reply(
         # TRANSLATORS: {ref}: a meeting number, e.g. 12; {answer}: the person's own word, e.g. YES. HELP: your
         # language's help word. Sent by SMS: keep it as short as the English.
@@ -107,8 +135,10 @@ def ask_which(person: PersonView, answer: Answer) -> Reply:
     )
 
 
-def _choices(person: PersonView) -> list[InvitationView]:
-    pending = [i for i in person.invitations if i.status == "pending"]
+def _choices(person: PersonView, meaning: str = "") -> list[InvitationView]:
+    """What a bare answer may be about: the invitations not answered yet (any, if none is); for
+    AGENDA, every open one."""
+    pending = [i for i in person.invitations if i.status == "pending" and meaning != AGENDA]
     return pending or list(person.invitations)
 
 
@@ -124,7 +154,7 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
             return Outcome(state=None, replies=[Reply(_listing(person, head, list(person.invitations)))])
         invitation = found[0]
     else:
-        choices = _choices(person)
+        choices = _choices(person, reply.meaning)
         if len(choices) > 1:
             example = f"{reply.word} {choices[0].meeting_id}"
             # TRANSLATORS: {count}: how many invitations, e.g. 2; {example}: the person's word and a meeting number,
@@ -138,6 +168,8 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
             return Outcome(state=None, replies=[Reply(_listing(person, head, choices))])
         invitation = choices[0]
     ref = invitation.meeting_id
+    if reply.meaning == AGENDA:
+        return Outcome(state=None, replies=[Reply(text) for text in meetings.agenda(person, invitation)])
     if reply.meaning == "sub" and invitation.substitute is None:
         return Outcome(
             state=None,
@@ -192,6 +224,11 @@ def pending_lines(person: PersonView) -> list[str]:
             ref=i.meeting_id,
             when=when(person, i),
         )
+        if i.substitute
+        # TRANSLATORS: one line per invitation still unanswered (STATUS, menu), when nobody can go in the person's
+        # place (an observer). {ref}: the meeting number, e.g. 12; {when}: e.g. "Thu, Dec 3 10:00". Sent by SMS: keep
+        # it as short as the English.
+        else t("Meeting {ref}, {when}: please reply YES {ref} or NO {ref}.", ref=i.meeting_id, when=when(person, i))
         for i in person.invitations
         if i.status == "pending"
     ]

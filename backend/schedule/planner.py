@@ -1,8 +1,9 @@
 """One pass of the scheduler: open the rounds that fell due, remind, escalate, stand down.
 
 The database decides what is due, through two indexed columns: `institution.next_prompt_at`
-(when an institution's next round opens) and `reporting_round.next_at` (its next reminder or
-escalation). A pass with nothing due is those two queries and one for late answers. Two
+(when an institution's next round opens) and `reporting_round.next_at` (its next reminder,
+escalation or stand-down), and the same for digests and meeting invitations: a pass with nothing
+due is a handful of indexed queries whatever the roster's size (bench/scheduler.py prints them). Two
 schedulers running at once cannot open a round twice: `reporting_round` has a unique key on
 (institution, period), and the loser of the insert moves on. Diagram: conversations/escalation.mmd."""
 
@@ -21,7 +22,7 @@ from backend.outbox.start import start_message
 from backend.progress.rounds import ANSWERED, EXHAUSTED, OPEN, ReportingRound, log
 from backend.rhythm import QuietHours, current_round, later, outside_quiet_hours, parse_quiet_hours, parse_schedule
 from backend.roster.models import Institution, Person
-from backend.schedule import policy
+from backend.schedule import meetings, policy
 from backend.sessions.people import person_view
 from backend.sessions.prompts import prompt
 from backend.sessions.state import load_state, save_state
@@ -62,6 +63,7 @@ def tick(ctx: Context, now: datetime) -> dict[str, int]:
             done[what] += 1
     with ctx.work() as work:
         done["digests"] = _digests(work, ctx, now)
+    done["meeting_messages"] = meetings.meeting_messages(ctx, now)  # follow-ups, hand-overs, reminders
     return done
 
 

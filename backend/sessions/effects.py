@@ -101,6 +101,7 @@ def _availability(event: AvailabilityChanged, scene: Scene) -> None:
     scene.person.away_until = event.until
     if event.until is not None:  # AWAY: an update waiting for them goes on to their substitute
         rounds.wake(scene.session, scene.now, holder_id=scene.person.id)
+        meetings.wake(scene.session, scene.now, person_id=scene.person.id)  # their invitations, to the substitute
 
 
 @effect(CommunityReported)

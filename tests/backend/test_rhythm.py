@@ -283,4 +283,7 @@ def test_the_secretariat_gets_a_weekly_digest_once(product):
     assert planner.tick(ctx, friday + timedelta(minutes=5))["digests"] == 0
     with ctx.db.transaction() as s:
         text = s.scalar(select(OutboxMessage.text).where(OutboxMessage.kind == "digest"))
-    assert text == "This week: 1 of 5 institutions answered. Overdue: KSM, MOJ, NPS, TUR.\nNo substitute in post: KSM, NPS, TUR."
+    assert (
+        text
+        == "This week: 1 of 5 institutions answered. Overdue: KSM, MOJ, NPS, TUR.\nNo substitute in post: KSM, NPS, TUR."
+    )

@@ -153,13 +153,7 @@ def main() -> int:
             statements.clear()
             event.listen(ctx.db.engine, "before_cursor_execute", record)
             start = time.perf_counter()
-            assert planner.tick(ctx, idle) == {
-                "opened": 0,
-                "reminded": 0,
-                "escalated": 0,
-                "stood_down": 0,
-                "digests": 0,
-            }
+            assert not any(planner.tick(ctx, idle).values())  # nothing due
             times.append(time.perf_counter() - start)
             event.remove(ctx.db.engine, "before_cursor_execute", record)
         print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
@@ -37,6 +37,8 @@ class Institution(Base):
 
 class Person(Base):
     __tablename__ = "person"
+    # the secretariat's digests: found by role, then by when they are due
+    __table_args__ = (Index("ix_person_role_next_digest_at", "role", "next_digest_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -49,7 +51,7 @@ class Person(Base):
     away_until: Mapped[date | None] = mapped_column(Date)  # AWAY: their substitute covers until then
     role: Mapped[str] = mapped_column(String(20), default="focal_point", server_default="focal_point")
     # Secretariat: when their weekly digest is due next (the scheduler's index; None: compute it).
-    next_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     assignments: Mapped[list[FocalPoint]] = relationship(back_populates="person")

@@ -207,13 +207,7 @@ def test_a_pass_with_nothing_due_sends_nothing(product):
     planner.tick(ctx, t0)
     with ctx.db.transaction() as s:
         sent = s.query(OutboxMessage).count()
-    assert planner.tick(ctx, t0 + timedelta(hours=1)) == {
-        "opened": 0,
-        "reminded": 0,
-        "escalated": 0,
-        "stood_down": 0,
-        "digests": 0,
-    }
+    assert not any(planner.tick(ctx, t0 + timedelta(hours=1)).values())
     with ctx.db.transaction() as s:
         assert s.query(OutboxMessage).count() == sent
 

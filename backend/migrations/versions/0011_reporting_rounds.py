@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_index("ix_institution_next_prompt_at", "institution", ["next_prompt_at"])
     op.add_column("person", sa.Column("role", sa.String(length=20), nullable=False, server_default="focal_point"))
     op.add_column("person", sa.Column("next_digest_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index("ix_person_next_digest_at", "person", ["next_digest_at"])
+    op.create_index("ix_person_role_next_digest_at", "person", ["role", "next_digest_at"])
     op.create_table(
         "reporting_round",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -61,7 +61,7 @@ def downgrade() -> None:
     op.drop_table("reporting_round")
     # In place, not as a batch: on SQLite a batch copies the table and drops the old one, which
     # with foreign keys on would take the rows that refer to it (SQLite 3.35+ drops a column in place).
-    op.drop_index("ix_person_next_digest_at", "person")
+    op.drop_index("ix_person_role_next_digest_at", "person")
     op.drop_column("person", "next_digest_at")
     op.drop_column("person", "role")
     op.drop_index("ix_institution_next_prompt_at", "institution")

@@ -108,18 +108,8 @@ def _digests(work: Work, ctx: Context, now: datetime) -> int:
         alone = _without_substitute(work, ctx, now)
         if alone:
             text += "\n" + escalation.no_substitute(view, institutions=alone)
-        row, _why = start_message(
-            session,
-            person=person,
-            kind="digest",
-            text=text,
-            key=f"digest:{period}:{person.id}",
-            now=now,
-            settings=settings,
-            configured=ctx.configured,
-        )
+        row, _why = _tell(work, ctx, person, "digest", text, key=f"digest:{period}:{person.id}", now=now)
         if row is not None:
-            work.send(row)
             sent += 1
     return sent
 
@@ -251,18 +241,8 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
     for person in policy.secretariat(session):
         view = _view(work, person, now, settings)
         text = escalation.nobody_left(view, institution=institution.short_name, period=round_.period)
-        alert, why = start_message(
-            session,
-            person=person,
-            kind="alert",
-            text=text,
-            key=f"round:{round_.id}:alert:{person.id}",
-            now=now,
-            settings=settings,
-            configured=ctx.configured,
-        )
+        alert, why = _tell(work, ctx, person, "alert", text, key=f"round:{round_.id}:alert:{person.id}", now=now)
         if alert is not None:
-            work.send(alert)
             log(session, round_, "alert", now, person.id, "nobody left to ask")
         else:
             log(session, round_, "alert_failed", now, person.id, why)
@@ -278,6 +258,23 @@ def _cannot_be_asked(work: Work, ctx: Context, institution: Institution, holder:
         if step.person.id == holder.id:
             return step.skip
     return "no longer in post"
+
+
+def _tell(work: Work, ctx: Context, person: Person, kind: str, text: str, *, key: str, now: datetime):
+    """Queue a message the bot starts (once per key) and enqueue its send after commit."""
+    row, why = start_message(
+        work.session,
+        person=person,
+        kind=kind,
+        text=text,
+        key=key,
+        now=now,
+        settings=ctx.settings,
+        configured=ctx.configured,
+    )
+    if row is not None:
+        work.send(row)
+    return row, why
 
 
 def _cover(name: str, institution: str, away):
@@ -312,18 +309,10 @@ def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
         delays = settings.reminder_delays_hours if round_.step == 0 else []
         if holder is not None and round_.reminders < len(delays):
             view = _view(work, holder, now, settings)
-            row, _why = start_message(
-                session,
-                person=holder,
-                kind="reminder",
-                text=escalation.reminder(view, round_.period),
-                key=f"round:{round_.id}:reminder:{round_.reminders + 1}",
-                now=now,
-                settings=settings,
-                configured=ctx.configured,
+            text = escalation.reminder(view, round_.period)
+            _tell(
+                work, ctx, holder, "reminder", text, key=f"round:{round_.id}:reminder:{round_.reminders + 1}", now=now
             )
-            if row is not None:
-                work.send(row)
             round_.reminders += 1
             log(session, round_, "reminded", now, holder.id, None)
             zone, quiet = _zone(holder, settings), _quiet(settings)
@@ -354,18 +343,7 @@ def _stand_down(work: Work, ctx: Context, round_: ReportingRound, now: datetime)
     institution = session.get_one(Institution, round_.institution_id)
     view = _view(work, holder, now, settings)
     text = escalation.stood_down(view, name=answerer.name, institution=institution.short_name)
-    row, _why = start_message(
-        session,
-        person=holder,
-        kind="stand_down",
-        text=text,
-        key=f"round:{round_.id}:stand_down",
-        now=now,
-        settings=settings,
-        configured=ctx.configured,
-    )
-    if row is not None:
-        work.send(row)
+    _tell(work, ctx, holder, "stand_down", text, key=f"round:{round_.id}:stand_down", now=now)
     state = load_state(session, person_id=holder.id)
     if state is not None and getattr(state, "token", "") == f"weekly:{round_.period}":
         save_state(session, person_id=holder.id, state=None, now=now)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.segments import count_segments, fold_to_gsm
-from conversations import attendance, engine, escalation, hints, onboarding, subscription, weekly
+from conversations import attendance, engine, escalation, hints, meetings, onboarding, subscription, weekly
 from conversations import budget as budget_rules
 from conversations import report as report_flow
 from conversations.budget import NAME_FREE, budget, sms_text
@@ -41,6 +41,12 @@ class Sample:
     away: date  # AWAY until
     wrong: tuple[int, ...]  # numbers given that are no action
     institution: str = "KNCHR"  # its short name
+    overdue: tuple[str, ...] = ("MOJ", "NPS", "KNBS")  # institutions the secretariat's digest still awaits
+    agenda: tuple[str, ...] = (  # the first invitation's meeting's agenda (AGENDA)
+        "Opening and adoption of the agenda",
+        "Progress on the CRC recommendations",
+        "Any other business",
+    )
 
 
 def _action(n: int, title: str, indicator: str | None = None, status: str = "in_progress") -> ActionView:
@@ -99,6 +105,8 @@ LONGEST = replace(
     away=date(2026, 9, 30),
     wrong=(11, 12, 13),
     institution="MINGENDER-KE",
+    overdue=tuple(f"MINGENDER-{n:02}" for n in range(12)),  # more than the ten the digest names by SMS
+    agenda=tuple(f"Item {n}: review of the recommendations on access to justice in Muğla and Łódź" for n in range(8)),
 )
 
 
@@ -151,6 +159,7 @@ def messages(language: str, sample: Sample = REALISTIC) -> dict[str, Message]:
     out.update(_report(language, sample))
     out.update(_attendance(language, sample))
     out.update(_rhythm(language, sample))
+    out.update(_meetings(language, sample))
     return out
 
 
@@ -306,11 +315,13 @@ def _attendance(language: str, sample: Sample) -> dict[str, Message]:
 
 def _rhythm(language: str, sample: Sample) -> dict[str, Message]:
     """The reporting rhythm: a monthly prompt, reminders, the notes to a substitute asked in the
-    lead's place and stood down, the secretariat's alert (conversations/escalation.py)."""
+    lead's place and stood down, the secretariat's alert and weekly digest (conversations/escalation.py)."""
     p = _person(language, sample)
     week = iso_period(sample.now.astimezone(ZoneInfo(p.timezone)))
     month = sample.now.astimezone(ZoneInfo(p.timezone)).strftime("%Y-%m")
     lead, institution = (sample.lead,), sample.institution
+    waiting = list(sample.overdue)
+    prompted = len(waiting) + 14
     out = {
         "reminder": Message(escalation.reminder(p, week)),
         "reminder_monthly": Message(escalation.reminder(p, month)),
@@ -323,10 +334,54 @@ def _rhythm(language: str, sample: Sample) -> dict[str, Message]:
         "stood_down": Message(escalation.stood_down(p, name=sample.lead, institution=institution), names=lead),
         "nobody_left": Message(escalation.nobody_left(p, institution=institution, period=week)),
         "nobody_left_monthly": Message(escalation.nobody_left(p, institution=institution, period=month)),
+        "digest": Message(escalation.digest(p, answered=prompted, prompted=prompted, waiting=[])),
+        "digest_overdue": Message(
+            escalation.digest(p, answered=prompted - len(waiting), prompted=prompted, waiting=waiting),
+            min(len(waiting), 10) + (len(waiting) > 10),  # ten names by SMS, then "+N"
+        ),
     }
     monthly = engine.start(weekly.FLOW, p, None, sample.now, timedelta(hours=72), f"weekly:{month}")
     if monthly is not None:
         out["monthly_prompt"] = Message(monthly.replies[0].text, len(open_actions(p)))
+    return out
+
+
+def _meetings(language: str, sample: Sample) -> dict[str, Message]:
+    """A meeting's other messages (conversations/meetings.py): the invitation to who replaces an
+    invitee and to an observer, the follow-up, the reminder, a change, a cancellation, the agenda;
+    and the secretariat's line on institutions with no substitute."""
+    p = _person(language, sample)
+    shown = min(len(sample.overdue), 10) + (len(sample.overdue) > 10)  # ten names by SMS, then "+N"
+    out = {"no_substitute": Message(escalation.no_substitute(p, institutions=list(sample.overdue)), shown)}
+    if not sample.invitations:
+        return out
+    first = sample.invitations[0]
+    fields = {f: getattr(first, f) for f in ("meeting_id", "title", "starts_at", "place")}
+    meeting = meetings.MeetingView(**fields, status="pending", substitute=first.substitute, agenda=sample.agenda)
+    alone = replace(meeting, substitute=None, observer=True)
+    confirmed = replace(meeting, status="confirmed")
+    observer = _person(language, sample, invitations=(alone,))
+    agenda = meetings.agenda(p, meeting)
+    out.update(
+        {
+            "invitation_replacing": Message(
+                attendance.invitation_text(p, replace(alone, observer=False, replaces=sample.lead)),
+                names=(sample.lead,),
+            ),
+            "invitation_observer": Message(attendance.invitation_text(p, alone)),
+            "status_observer": Message(
+                _Talk(observer, sample.now).texts(None, "STATUS")[0], len(open_actions(observer)), 1
+            ),
+            "meeting_follow_up": Message(meetings.follow_up(p, meeting)),
+            "meeting_follow_up_observer": Message(meetings.follow_up(p, alone)),
+            "meeting_reminder": Message(meetings.reminder(p, confirmed)),
+            "meeting_changed": Message(meetings.changed(p, meeting)),
+            "meeting_changed_confirmed": Message(meetings.changed(p, confirmed)),
+            "meeting_cancelled": Message(meetings.cancelled(p, meeting)),
+            "agenda": Message(max(agenda, key=lambda text: count_segments(sms_text(text, language)).segments)),
+            "agenda_none": Message(meetings.agenda(p, replace(meeting, agenda=()))[0]),
+        }
+    )
     return out
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from backend.config import Settings
 from backend.db import aware
@@ -38,6 +38,7 @@ from backend.meetings import service
 from backend.meetings.models import SCHEDULED, Invitation
 from backend.meetings.notices import notify
 from backend.rhythm import QuietHours, later, outside_quiet_hours, parse_quiet_hours
+from backend.roster.models import FocalPoint, Person
 from backend.wiring.context import Context, Work
 from conversations import meetings as texts
 
@@ -52,16 +53,36 @@ class Step:
 
 
 def meeting_messages(ctx: Context, now: datetime) -> int:
-    """One pass: every invitation whose step is due; the number of messages queued."""
-    with ctx.work() as work:
-        quiet = parse_quiet_hours(ctx.settings.quiet_hours) if ctx.settings.quiet_hours else None
-        due = work.session.scalars(
-            select(Invitation)
+    """One pass: every invitation whose step is due, each in a transaction of its own; the number
+    of messages queued. Locks go people first, then the invitation, the order an answer takes
+    them (it locks its sender, then records the answer), so a worker and a scheduler never wait
+    for each other in a circle; an invitation another scheduler holds is skipped."""
+    quiet = parse_quiet_hours(ctx.settings.quiet_hours) if ctx.settings.quiet_hours else None
+    with ctx.db.transaction() as session:
+        due = session.execute(
+            select(Invitation.id, Invitation.person_id, Invitation.institution_id)
             .where(Invitation.next_at <= now)
             .order_by(Invitation.next_at, Invitation.id)
-            .with_for_update(skip_locked=True)
         ).all()
-        return sum(_look_at(work, ctx, invitation, now, quiet) for invitation in due)
+    queued = 0
+    for invitation_id, person_id, institution_id in due:
+        with ctx.work() as work:
+            session = work.session
+            colleagues = select(FocalPoint.person_id).where(FocalPoint.institution_id == institution_id)
+            session.scalars(
+                select(Person.id)
+                .where(or_(Person.id == person_id, Person.id.in_(colleagues)))
+                .order_by(Person.id)
+                .with_for_update()
+            ).all()
+            invitation = session.scalar(
+                select(Invitation)
+                .where(Invitation.id == invitation_id, Invitation.next_at <= now)
+                .with_for_update(skip_locked=True)
+            )
+            if invitation is not None:
+                queued += _look_at(work, ctx, invitation, now, quiet)
+    return queued
 
 
 def steps(invitation: Invitation, settings: Settings, quiet: QuietHours | None) -> list[Step]:

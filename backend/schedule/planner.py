@@ -21,7 +21,7 @@ from backend.config import Settings
 from backend.outbox.start import start_message
 from backend.progress.rounds import ANSWERED, EXHAUSTED, OPEN, ReportingRound, log
 from backend.rhythm import QuietHours, current_round, later, outside_quiet_hours, parse_quiet_hours, parse_schedule
-from backend.roster.models import Institution, Person
+from backend.roster.models import FocalPoint, Institution, Person
 from backend.schedule import meetings, policy
 from backend.sessions.people import person_view
 from backend.sessions.prompts import prompt
@@ -58,9 +58,8 @@ def tick(ctx: Context, now: datetime) -> dict[str, int]:
     done = {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0, "digests": 0}
     with ctx.work() as work:
         done["opened"] = _open_due(work, ctx, now)
-    with ctx.work() as work:
-        for what in _advance_due(work, ctx, now):
-            done[what] += 1
+    for what in _advance_due(ctx, now):
+        done[what] += 1
     with ctx.work() as work:
         done["digests"] = _digests(work, ctx, now)
     done["meeting_messages"] = meetings.meeting_messages(ctx, now)  # follow-ups, hand-overs, reminders
@@ -281,52 +280,66 @@ def _cover(name: str, institution: str, away):
     return lambda view: escalation.cover_note(view, lead=name, institution=institution, away_until=away)
 
 
-def _advance_due(work: Work, ctx: Context, now: datetime) -> list[str]:
-    session, settings = work.session, ctx.settings
+def _advance_due(ctx: Context, now: datetime) -> list[str]:
+    """Each due round in a transaction of its own. Locks are taken in the order an answer takes
+    them (the people, then the round: an answer locks its sender, then marks the round), so a
+    scheduler and a worker never wait for each other in a circle; a round another scheduler
+    holds is skipped, not waited for."""
+    with ctx.db.transaction() as session:
+        due = session.execute(
+            select(ReportingRound.id, ReportingRound.institution_id)
+            .where(ReportingRound.next_at <= now)
+            .order_by(ReportingRound.next_at)
+        ).all()
     done = []
-    for round_ in session.scalars(
-        select(ReportingRound)
-        .where(ReportingRound.next_at <= now)
-        .order_by(ReportingRound.next_at)
-        .with_for_update(skip_locked=True)
-    ).all():
-        if round_.status == ANSWERED:  # answered after the holder was asked in someone's place
-            round_.next_at = None
-            if _stand_down(work, ctx, round_, now):
-                done.append("stood_down")
-            continue
-        if round_.status != OPEN:
-            round_.next_at = None
-            continue
-        institution = session.get_one(Institution, round_.institution_id)
-        holder = session.get(Person, round_.holder_id) if round_.holder_id else None
-        gone = _cannot_be_asked(work, ctx, institution, holder, now)
-        if gone is not None:  # away since, left the roster, unreachable: the next one is asked now
-            log(session, round_, "holder_gone", now, round_.holder_id, gone)
-            _ask(work, ctx, round_, institution, now, start=0 if gone == "no longer in post" else round_.step + 1)
-            done.append("escalated")
-            continue
-        delays = settings.reminder_delays_hours if round_.step == 0 else []
-        if holder is not None and round_.reminders < len(delays):
-            view = _view(work, holder, now, settings)
-            text = escalation.reminder(view, round_.period)
-            _tell(
-                work, ctx, holder, "reminder", text, key=f"round:{round_.id}:reminder:{round_.reminders + 1}", now=now
+    for round_id, institution_id in due:
+        with ctx.work() as work:
+            session = work.session
+            people = select(FocalPoint.person_id).where(FocalPoint.institution_id == institution_id)
+            session.scalars(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update()).all()
+            round_ = session.scalar(
+                select(ReportingRound)
+                .where(ReportingRound.id == round_id, ReportingRound.next_at <= now)
+                .with_for_update(skip_locked=True)
             )
-            round_.reminders += 1
-            log(session, round_, "reminded", now, holder.id, None)
-            zone, quiet = _zone(holder, settings), _quiet(settings)
-            if round_.reminders < len(delays):
-                gap = delays[round_.reminders] - delays[round_.reminders - 1]
-            else:
-                gap = settings.escalation_delay_hours
-            round_.next_at = later(now, timedelta(hours=gap), zone, quiet)
-            done.append("reminded")
-            continue
-        log(session, round_, "no_answer", now, round_.holder_id, None)
-        _ask(work, ctx, round_, institution, now, start=round_.step + 1)
-        done.append("escalated")
+            if round_ is not None and (what := _advance_one(work, ctx, round_, now)):
+                done.append(what)
     return done
+
+
+def _advance_one(work: Work, ctx: Context, round_: ReportingRound, now: datetime) -> str | None:
+    """Remind, escalate or stand down on one due round; what was done, or None."""
+    session, settings = work.session, ctx.settings
+    if round_.status == ANSWERED:  # answered after the holder was asked in someone's place
+        round_.next_at = None
+        return "stood_down" if _stand_down(work, ctx, round_, now) else None
+    if round_.status != OPEN:
+        round_.next_at = None
+        return None
+    institution = session.get_one(Institution, round_.institution_id)
+    holder = session.get(Person, round_.holder_id) if round_.holder_id else None
+    gone = _cannot_be_asked(work, ctx, institution, holder, now)
+    if gone is not None:  # away since, left the roster, unreachable: the next one is asked now
+        log(session, round_, "holder_gone", now, round_.holder_id, gone)
+        _ask(work, ctx, round_, institution, now, start=0 if gone == "no longer in post" else round_.step + 1)
+        return "escalated"
+    delays = settings.reminder_delays_hours if round_.step == 0 else []
+    if holder is not None and round_.reminders < len(delays):
+        view = _view(work, holder, now, settings)
+        text = escalation.reminder(view, round_.period)
+        _tell(work, ctx, holder, "reminder", text, key=f"round:{round_.id}:reminder:{round_.reminders + 1}", now=now)
+        round_.reminders += 1
+        log(session, round_, "reminded", now, holder.id, None)
+        zone, quiet = _zone(holder, settings), _quiet(settings)
+        if round_.reminders < len(delays):
+            gap = delays[round_.reminders] - delays[round_.reminders - 1]
+        else:
+            gap = settings.escalation_delay_hours
+        round_.next_at = later(now, timedelta(hours=gap), zone, quiet)
+        return "reminded"
+    log(session, round_, "no_answer", now, round_.holder_id, None)
+    _ask(work, ctx, round_, institution, now, start=round_.step + 1)
+    return "escalated"
 
 
 def _stand_down(work: Work, ctx: Context, round_: ReportingRound, now: datetime) -> bool:

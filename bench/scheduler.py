@@ -58,7 +58,7 @@ ZONES = [
 
 
 def build(url: str, institutions: int, per: int) -> None:
-    settings = load_settings(database_url=url, redis_url="", simulator_enabled=True, scheduler_enabled=False)
+    settings = load_settings(database_url=url, redis_url="", scheduler_enabled=False)
     upgrade(settings.database_url)
     ctx = build_context(settings, dispatcher=InProcessDispatcher())
     now = datetime.now(UTC)
@@ -121,9 +121,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         build(url, args.institutions, args.per)
-        settings = load_settings(
-            database_url=url, redis_url="", simulator_enabled=True, scheduler_enabled=False, quiet_hours=""
-        )
+        settings = load_settings(database_url=url, redis_url="", scheduler_enabled=False, quiet_hours="")
         ctx = build_context(settings, dispatcher=InProcessDispatcher())
         set_context(ctx)
         # Monday 09:05 in Los Angeles (the westmost zone): every zone's Monday 09:00 has passed,

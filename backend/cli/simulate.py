@@ -57,7 +57,6 @@ def _setup(url: str):
     settings = load_settings(
         database_url=url,
         redis_url="",
-        simulator_enabled=True,
         scheduler_enabled=False,
         default_timezone="Africa/Nairobi",
     )

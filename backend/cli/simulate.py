@@ -4,8 +4,10 @@ A throw-away SQLite database gets the demo roster with its institutions in three
 (Nairobi, Casablanca, Asuncion) and a secretariat desk; the scheduler then runs every half hour
 of next week, and a few scripted answers arrive: one lead answers on Monday, one is silent and
 is reminded, then their substitute is asked, then the lead answers late and the substitute is
-stood down; an institution with no substitute ends with an alert to the secretariat. Every
-message the bot starts is printed at its recipient's local time."""
+stood down; an institution with no substitute ends with an alert to the secretariat; a meeting
+is announced, confirmed and reminded, and a silent invitee's substitute invited at the deadline;
+the secretariat's digest comes on Friday. Every message the bot starts is printed at its
+recipient's local time."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from backend.imports.catalog import import_actions, import_recommendations
 from backend.imports.roster import import_roster
 from backend.inbox.models import InboxMessage
 from backend.inbox.service import store_inbound
+from backend.meetings import service as meetings
 from backend.migrations import upgrade
 from backend.outbox.models import OutboxMessage
 from backend.progress.rounds import ReportingRound
@@ -50,6 +53,7 @@ SCRIPT = (
     Answer(0, 10, "+254722000003", "1D budget line agreed"),  # Grace (MOH, Casablanca) answers at once
     Answer(1, 11, "+254700000007", "1E"),  # Claire (TUR, Asuncion) on Tuesday, in French letters
     Answer(4, 14, "+254700000001", "1P 2D"),  # Amina (MOJ) answers late, on Friday, after Peter was asked
+    Answer(1, 9, "+254700000001", "YES 1"),  # Amina confirms the meeting: reminders 48 h and 2 h before it
 )
 
 
@@ -98,6 +102,28 @@ def _answer(ctx, answer: Answer, now: datetime, n: int) -> None:
         row.status = "done"
 
 
+def _meeting(ctx, *, start: datetime, at: datetime) -> None:
+    """A meeting on Friday 10:00 in Nairobi, announced on Monday: MOJ and MOH invited. Amina
+    confirms and gets the reminders before it; Grace stays silent, so at the deadline Samuel (her
+    substitute) is invited in her place, and followed up."""
+    with ctx.work() as work:
+        s = work.session
+        meeting = meetings.create(
+            s,
+            title="Rights of the child cluster review",
+            starts_at=at,
+            place="NMIRF secretariat, room 2",
+            now=start,
+            agenda=["Progress on the CRC recommendations", "Next report to the Committee"],
+        )
+        invited = list(s.scalars(select(Institution).where(Institution.short_name.in_(["MOJ", "MOH"]))))
+        report = meetings.invite(
+            s, meeting=meeting, institutions=invited, now=start, settings=ctx.settings, configured=ctx.configured
+        )
+        for row in report["queued"]:
+            work.send(row)
+
+
 def _print_new(ctx, seen: int, names: dict[str, tuple[str, str]]) -> int:
     with ctx.db.transaction() as s:
         rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id > seen).order_by(OutboxMessage.id)).all()
@@ -128,6 +154,8 @@ def simulate_week(start: datetime | None = None, step: timedelta = timedelta(min
         )
         print(f"A simulated week from {monday:%Y-%m-%d %H:%M} UTC; local times for each recipient.\n")
         seen, n, now = 0, 0, monday
+        meeting_at = datetime.combine((monday + timedelta(hours=12)).date() + timedelta(days=4), datetime.min.time())
+        _meeting(ctx, start=monday + timedelta(hours=18), at=meeting_at.replace(hour=7, tzinfo=UTC))
         while now < monday + timedelta(days=7, hours=12):  # to Sunday midnight UTC
             for answer in list(pending):
                 zone = ZoneInfo(names[answer.phone][1])

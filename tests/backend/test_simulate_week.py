@@ -28,5 +28,9 @@ def test_a_simulated_week_shows_prompts_reminders_a_substitute_and_an_alert():
     assert "Peter Otieno [stand_down]" in out
     assert "Secretariat desk [alert]: Alert: nobody at NPS" in out
     assert "MOJ 2026" in out and "answered (answer from Amina Yusuf)" in out
+    # A meeting: announced, confirmed by Amina and reminded; Grace silent, Samuel invited in her place.
+    assert "Amina Yusuf [meeting_reminder]" in out
+    assert "Samuel Kiprop [invitation]" in out and "in place of Grace Wanjiru" in out
+    assert "Secretariat desk [digest]" in out
     # Grace answered on Monday: never reminded.
     assert "Grace Wanjiru [reminder]" not in out

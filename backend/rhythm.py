@@ -73,6 +73,35 @@ def parse_schedule(text: str) -> Schedule:
     return Schedule(kind, day, time(hour, minute))
 
 
+@dataclass(frozen=True)
+class Escalation:
+    """How long to wait: reminders after the prompt (hours, increasing), then between the steps."""
+
+    reminders: tuple[float, ...]
+    step: float
+
+    def __str__(self) -> str:
+        return f"reminders {','.join(f'{h:g}' for h in self.reminders) or 'none'} then {self.step:g}"
+
+
+ESCALATION = re.compile(r"^\s*reminders\s+(none|[\d.]+(?:\s*,\s*[\d.]+)*)\s+then\s+([\d.]+)\s*$", re.IGNORECASE)
+
+
+def parse_escalation(text: str) -> Escalation:
+    """`reminders 24,72 then 24`: reminders 24 h and 72 h after the prompt, then the next person
+    every 24 h; `reminders none then 48`: no reminder, the substitute after 48 h."""
+    m = ESCALATION.match(text or "")
+    if not m:
+        raise ScheduleError(
+            f"{text!r} is not an escalation: write e.g. `reminders 24,72 then 24` or `reminders none then 48`"
+        )
+    reminders = () if m[1].lower() == "none" else tuple(float(h) for h in m[1].split(","))
+    step = float(m[2])
+    if any(h <= 0 for h in reminders) or list(reminders) != sorted(reminders) or step <= 0:
+        raise ScheduleError(f"{text!r}: the hours must be positive and the reminders increasing")
+    return Escalation(reminders, step)
+
+
 def parse_quiet_hours(text: str) -> QuietHours:
     m = QUIET.match(text or "")
     if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:

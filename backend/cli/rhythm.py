@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend.cli.common import finish_jobs, make_ctx
 from backend.jobs.sweep import sweep
 from backend.progress.rounds import ReportingRound, RoundStep
-from backend.rhythm import ScheduleError, parse_schedule
+from backend.rhythm import ScheduleError, parse_escalation, parse_schedule
 from backend.roster.models import Institution, Person
 from backend.schedule import planner
 
@@ -64,7 +64,9 @@ def cmd_schedule(args) -> int:
             inst = s.scalar(select(Institution).where(Institution.short_name == args.institution))
             if inst is None:
                 raise SystemExit(f"{args.institution}: no such institution (see nmirf schedule list)")
-            if args.schedule.strip().lower() == "default":
+            if not args.schedule:
+                pass  # only --escalation
+            elif args.schedule.strip().lower() == "default":
                 inst.schedule = None
             else:
                 try:
@@ -72,8 +74,16 @@ def cmd_schedule(args) -> int:
                 except ScheduleError as e:
                     raise SystemExit(str(e)) from None
             inst.next_prompt_at = None  # the scheduler recomputes when it is due
+            if args.escalation:
+                try:
+                    inst.escalation = (
+                        None if args.escalation.strip().lower() == "default" else str(parse_escalation(args.escalation))
+                    )
+                except ScheduleError as e:
+                    raise SystemExit(str(e)) from None
         for inst in s.scalars(select(Institution).order_by(Institution.short_name)):
             shown = inst.schedule or f"{ctx.settings.reporting_schedule} (default)"
+            shown += f"; {inst.escalation}" if inst.escalation else ""
             due = f", next look {inst.next_prompt_at:%Y-%m-%d %H:%M} UTC" if inst.next_prompt_at else ""
             print(f"{inst.short_name}: {shown}{due}")
     return 0
@@ -95,5 +105,8 @@ def register(sub) -> None:
     schedule.add_parser("list", help="each institution's schedule").set_defaults(func=cmd_schedule)
     setting = schedule.add_parser("set", help='set one: MOJ "monthly 1 09:00" (or "default")')
     setting.add_argument("institution")
-    setting.add_argument("schedule", help='"weekly mon 09:00", "fortnightly thu 10:30", "monthly 1 09:00", "default"')
+    setting.add_argument("schedule", nargs="?", help='"weekly mon 09:00", "fortnightly thu 10:30", "monthly 1 09:00", "default"')
+    setting.add_argument(
+        "--escalation", help='the waits: "reminders 24,72 then 24", "reminders none then 48", or "default"'
+    )
     setting.set_defaults(func=cmd_schedule)

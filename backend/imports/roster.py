@@ -15,14 +15,24 @@ from sqlalchemy.orm import Session
 
 from backend.imports.csvfile import ImportFailed, Row, read_rows, update_fields
 from backend.progress import rounds
-from backend.rhythm import ScheduleError, parse_schedule
+from backend.rhythm import ScheduleError, parse_escalation, parse_schedule
 from backend.roster.models import CHANNELS, LEVELS, ROLES, FocalPoint, Institution, Person
 from backend.roster.service import normalise_phone, release_telegram_id
 from backend.sessions.state import end as end_conversation
 from conversations.i18n import available_languages
 
 REQUIRED = ("institution", "institution_name", "level", "name", "phone", "language", "timezone", "rank")
-OPTIONAL = ("region", "telegram_user_id", "channels", "title", "active_from", "active_to", "schedule", "role")
+OPTIONAL = (
+    "region",
+    "telegram_user_id",
+    "channels",
+    "title",
+    "active_from",
+    "active_to",
+    "schedule",
+    "escalation",
+    "role",
+)
 
 
 def _check(row: Row) -> dict | None:
@@ -51,6 +61,12 @@ def _check(row: Row) -> dict | None:
             schedule = str(parse_schedule(schedule))
         except ScheduleError as e:
             row.problem("schedule", str(e) + "; or leave it empty for the deployment's REPORTING_SCHEDULE")
+    escalation = row.get("escalation") or None
+    if escalation:
+        try:
+            escalation = str(parse_escalation(escalation))
+        except ScheduleError as e:
+            row.problem("escalation", str(e) + "; or leave it empty for the deployment's delays")
     role = (row.get("role") or "focal_point").strip().lower().replace(" ", "_")
     if role not in ROLES:
         row.problem("role", "expected " + ", ".join(ROLES) + " (empty: focal_point)")
@@ -98,6 +114,7 @@ def _check(row: Row) -> dict | None:
         active_from=active_from,
         active_to=active_to,
         schedule=schedule,
+        escalation=escalation,
         role=role,
     )
 
@@ -139,6 +156,8 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             session.flush()
         else:
             update_fields(inst, name=rec["inst_name"], level=rec["level"], region=rec["region"])
+        if rec["escalation"]:
+            inst.escalation = rec["escalation"]
         if rec["schedule"] and inst.schedule != rec["schedule"]:
             inst.schedule, inst.next_prompt_at = rec["schedule"], None  # the scheduler recomputes it
         person = _person_for(session, rec, phones_in_file)

@@ -28,6 +28,9 @@ class Institution(Base):
     # Its reporting schedule ("weekly mon 09:00", "monthly 1 09:00"); None: the deployment's
     # REPORTING_SCHEDULE. Read in the lead's time zone.
     schedule: Mapped[str | None] = mapped_column(String(40))
+    # Its escalation policy ("reminders 24,72 then 24"); None: REMINDER_DELAYS_HOURS and
+    # ESCALATION_DELAY_HOURS. The steps themselves are the roster's order.
+    escalation: Mapped[str | None] = mapped_column(String(60))
     # When the scheduler looks at it next (None: as soon as it runs): the index that keeps a pass
     # with nothing due to one query.
     next_prompt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

@@ -20,7 +20,16 @@ from backend.catalog.models import Action
 from backend.config import Settings
 from backend.outbox.start import start_message
 from backend.progress.rounds import ANSWERED, EXHAUSTED, OPEN, ReportingRound, log
-from backend.rhythm import QuietHours, current_round, later, outside_quiet_hours, parse_quiet_hours, parse_schedule
+from backend.rhythm import (
+    Escalation,
+    QuietHours,
+    current_round,
+    later,
+    outside_quiet_hours,
+    parse_escalation,
+    parse_quiet_hours,
+    parse_schedule,
+)
 from backend.roster.models import FocalPoint, Institution, Person
 from backend.schedule import meetings, policy
 from backend.sessions.people import person_view
@@ -171,6 +180,13 @@ def _round_of(
     return current_round(schedule, now, _zone(lead, settings), _quiet(settings))
 
 
+def _escalation(institution: Institution, settings: Settings) -> Escalation:
+    """The institution's own waits, or the deployment's."""
+    if institution.escalation:
+        return parse_escalation(institution.escalation)
+    return Escalation(tuple(settings.reminder_delays_hours), settings.escalation_delay_hours)
+
+
 def _has_open_actions(session, institution: Institution) -> bool:
     return (
         session.scalar(
@@ -231,8 +247,9 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
             work.send(row)
         round_.holder_id, round_.step, round_.reminders = step.person.id, index, 0
         log(session, round_, "escalated" if start > 0 or covering else "prompted", now, step.person.id, why or None)
-        delays = settings.reminder_delays_hours if index == start == 0 and not covering else []
-        first = delays[0] if delays else settings.escalation_delay_hours
+        policy_ = _escalation(institution, settings)
+        delays = list(policy_.reminders) if index == start == 0 and not covering else []
+        first = delays[0] if delays else policy_.step
         round_.next_at = later(now, timedelta(hours=first), _zone(step.person, settings), _quiet(settings))
         return
     round_.status, round_.next_at, round_.holder_id = EXHAUSTED, None, None
@@ -323,7 +340,8 @@ def _advance_one(work: Work, ctx: Context, round_: ReportingRound, now: datetime
         log(session, round_, "holder_gone", now, round_.holder_id, gone)
         _ask(work, ctx, round_, institution, now, start=0 if gone == "no longer in post" else round_.step + 1)
         return "escalated"
-    delays = settings.reminder_delays_hours if round_.step == 0 else []
+    policy_ = _escalation(institution, settings)
+    delays = list(policy_.reminders) if round_.step == 0 else []
     if holder is not None and round_.reminders < len(delays):
         view = _view(work, holder, now, settings)
         text = escalation.reminder(view, round_.period)
@@ -334,7 +352,7 @@ def _advance_one(work: Work, ctx: Context, round_: ReportingRound, now: datetime
         if round_.reminders < len(delays):
             gap = delays[round_.reminders] - delays[round_.reminders - 1]
         else:
-            gap = settings.escalation_delay_hours
+            gap = policy_.step
         round_.next_at = later(now, timedelta(hours=gap), zone, quiet)
         return "reminded"
     log(session, round_, "no_answer", now, round_.holder_id, None)

@@ -318,7 +318,7 @@ def test_roster_missing_a_column_is_one_line(db, tmp_path):
     path = write(tmp_path, "roster.csv", header, "MOJ,Ministry of Justice,national,,Amina Yusuf,+254700000001,sms,en,1")
     assert problems(db, "roster", path) == [
         "roster.csv:1: missing column(s) timezone; expected columns: institution, institution_name, level, name, "
-        "phone, language, timezone, rank, region, telegram_user_id, channels, title, active_from, active_to, schedule, role"
+        "phone, language, timezone, rank, region, telegram_user_id, channels, title, active_from, active_to, schedule, escalation, role"
     ]
 
 

@@ -281,3 +281,24 @@ def test_the_secretariat_gets_a_weekly_digest_once(product):
         text
         == "This week: 1 of 5 institutions answered. Overdue: KSM, MOJ, NPS, TUR.\nNo substitute in post: KSM, NPS, TUR."
     )
+
+
+def test_an_institutions_own_escalation_policy(product):
+    """MOJ waits 48 h, with no reminder, before its substitute is asked (others keep the default)."""
+    from backend.rhythm import parse_escalation
+
+    ctx, _client = product
+    with ctx.db.transaction() as s:
+        s.execute(
+            update(Institution)
+            .where(Institution.short_name == "MOJ")
+            .values(escalation=str(parse_escalation("reminders none then 48")))
+        )
+    t0 = this_monday()
+    planner.tick(ctx, t0)
+    planner.tick(ctx, t0 + timedelta(hours=25))
+    assert received(ctx, AMINA) == ["weekly_prompt"] and received(ctx, GRACE) == ["weekly_prompt", "reminder"]
+    planner.tick(ctx, t0 + timedelta(hours=47))
+    assert received(ctx, PETER) == []
+    planner.tick(ctx, t0 + timedelta(hours=48, minutes=1))
+    assert received(ctx, PETER) == ["cover_note", "weekly_prompt"]

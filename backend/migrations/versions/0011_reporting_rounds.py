@@ -17,6 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("institution", sa.Column("schedule", sa.String(length=40), nullable=True))
+    op.add_column("institution", sa.Column("escalation", sa.String(length=60), nullable=True))
     op.add_column("institution", sa.Column("next_prompt_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_institution_next_prompt_at", "institution", ["next_prompt_at"])
     op.add_column("person", sa.Column("role", sa.String(length=20), nullable=False, server_default="focal_point"))
@@ -66,4 +67,5 @@ def downgrade() -> None:
     op.drop_column("person", "role")
     op.drop_index("ix_institution_next_prompt_at", "institution")
     op.drop_column("institution", "next_prompt_at")
+    op.drop_column("institution", "escalation")
     op.drop_column("institution", "schedule")

@@ -105,7 +105,9 @@ def register(sub) -> None:
     schedule.add_parser("list", help="each institution's schedule").set_defaults(func=cmd_schedule)
     setting = schedule.add_parser("set", help='set one: MOJ "monthly 1 09:00" (or "default")')
     setting.add_argument("institution")
-    setting.add_argument("schedule", nargs="?", help='"weekly mon 09:00", "fortnightly thu 10:30", "monthly 1 09:00", "default"')
+    setting.add_argument(
+        "schedule", nargs="?", help='"weekly mon 09:00", "fortnightly thu 10:30", "monthly 1 09:00", "default"'
+    )
     setting.add_argument(
         "--escalation", help='the waits: "reminders 24,72 then 24", "reminders none then 48", or "default"'
     )

@@ -22,6 +22,7 @@ from backend.schedule import planner
 from tests.conftest import import_demo, running_context, settings_for
 
 AMINA, PETER, GRACE, SAMUEL = "+254700000001", "+254711000002", "+254722000003", "+254733000004"
+DESK = "+254799000009"
 
 
 def this_monday(hour: int = 6, minute: int = 30) -> datetime:
@@ -65,6 +66,19 @@ def steps(ctx, institution: str) -> list[tuple[str, str | None]]:
                 .order_by(RoundStep.id)
             )
         ]
+
+
+def desk(now: datetime) -> Person:
+    """The secretariat's desk: alerts and digests go to it."""
+    return Person(
+        name="Secretariat Desk",
+        phone=DESK,
+        channels="simulator",
+        language="en",
+        timezone="Africa/Nairobi",
+        role="secretariat",
+        created_at=now,
+    )
 
 
 def answer(ctx, client, phone: str, text: str, n: int) -> None:
@@ -175,19 +189,9 @@ def test_nobody_left_alerts_the_secretariat(product):
     t0 = this_monday()
     with ctx.db.transaction() as s:
         s.execute(update(Person).where(Person.phone.in_([AMINA, PETER])).values(away_until=date(2099, 1, 1)))
-        s.add(
-            Person(
-                name="Secretariat Desk",
-                phone="+254799000009",
-                channels="simulator",
-                language="en",
-                timezone="Africa/Nairobi",
-                role="secretariat",
-                created_at=t0,
-            )
-        )
+        s.add(desk(t0))
     planner.tick(ctx, t0)
-    assert received(ctx, "+254799000009") == ["alert"]
+    assert received(ctx, DESK) == ["alert"]
     assert [what for what, _ in steps(ctx, "MOJ")] == ["skipped", "skipped", "exhausted", "alert"]
 
 
@@ -257,22 +261,12 @@ def test_the_secretariat_gets_a_weekly_digest_once(product):
     ctx, client = product
     t0 = this_monday()
     with ctx.db.transaction() as s:
-        s.add(
-            Person(
-                name="Secretariat Desk",
-                phone="+254799000009",
-                channels="simulator",
-                language="en",
-                timezone="Africa/Nairobi",
-                role="secretariat",
-                created_at=t0,
-            )
-        )
+        s.add(desk(t0))
     planner.tick(ctx, t0)
     answer(ctx, client, GRACE, "1D", 1)
     friday = t0 + timedelta(days=4, hours=7)  # Friday 16:30 in Nairobi
     planner.tick(ctx, friday - timedelta(hours=1))
-    assert received(ctx, "+254799000009") == []
+    assert received(ctx, DESK) == []
     assert planner.tick(ctx, friday)["digests"] == 1
     assert planner.tick(ctx, friday + timedelta(minutes=5))["digests"] == 0
     with ctx.db.transaction() as s:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from backend.admin.routes import mount as mount_admin
 from backend.inbox import routes, simulator
 from backend.jobs.sweep import sweep
 from backend.wiring.context import Context, set_context
@@ -57,10 +58,14 @@ def create_app(ctx: Context, *, run_jobs: bool = False) -> FastAPI:
                 sweeper.stop()
                 ctx.dispatcher.stop()
 
-    app = FastAPI(title="nmirf-bot", lifespan=lifespan)
+    # No open /docs or /openapi.json: the API's own documentation is at /api/docs, for
+    # signed-in users.
+    app = FastAPI(title="nmirf-bot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.include_router(routes.router(ctx.channels))
-    app.include_router(simulator.router)
+    if "simulator" in ctx.channels:  # SIMULATOR_ENABLED: otherwise its routes do not exist
+        app.include_router(simulator.router)
+    mount_admin(app, ctx)
 
     @app.get("/healthz")
     def healthz():

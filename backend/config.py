@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     meeting_follow_up_hours: float = 48.0
     meeting_substitute_deadline_hours: float = 72.0
     meeting_reminder_hours: list[float] = [48.0, 2.0]
+    # The simulator channel (a pretend phone, for the demo and tests): off unless switched on;
+    # when off its routes do not exist and nobody is found through it.
+    simulator_enabled: bool = False
+    # The secretariat's pages: a signed-in browser is signed out after this long unused, and
+    # after this long in any case.
+    admin_idle_minutes: float = 30.0
+    admin_absolute_hours: float = 12.0
     send_max_attempts: int = 5
     send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0

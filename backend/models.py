@@ -1,5 +1,6 @@
 """Every table, imported in one place so that metadata (and Alembic) sees them all."""
 
+from backend.accounts.models import AdminUser, ApiToken, AuditEntry, WebSession  # noqa: F401
 from backend.broadcast.models import Broadcast  # noqa: F401
 from backend.catalog.models import Action, Cluster, Recommendation, SdgGoal, SdgTarget  # noqa: F401
 from backend.db import Base  # noqa: F401

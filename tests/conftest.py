@@ -126,6 +126,7 @@ def settings_for(database_url: str, **overrides):
         default_timezone="UTC",
         stale_after_seconds=0.0,
         scheduler_enabled=False,  # the rhythm's own tests turn it on
+        simulator_enabled=True,  # tests talk through it; tests/backend/test_simulator_door.py turns it off
     )
     values.update(overrides)
     return load_settings(**values)

@@ -9,6 +9,7 @@ import logging
 import sys
 
 from backend.cli import (
+    admin,
     broadcast,
     chat,
     db,
@@ -24,7 +25,7 @@ from backend.cli import (
 )
 from backend.config import SettingsError, get_settings
 
-GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate, broadcast)
+GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate, broadcast, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:

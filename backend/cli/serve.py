@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -31,7 +32,11 @@ def serve(host: str, port: int, *, quiet: bool = False):
 
     ctx: Context = make_ctx()
     app = create_app(ctx, run_jobs=not ctx.settings.redis_url)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning" if quiet else "info")
+    # uvicorn's own access log prints query strings, which may hold a phone number; the app logs
+    # each request itself as "nmirf.access" (method, path, status, time).
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning" if quiet else "info", access_log=False, proxy_headers=True
+    )
     return ctx, uvicorn.Server(config)
 
 
@@ -64,6 +69,8 @@ def cmd_sweep(args) -> int:
 
 def cmd_demo(args) -> int:
     """Everything a newcomer needs: schema, demo data, server with jobs, a weekly prompt, a chat."""
+    os.environ.setdefault("SIMULATOR_ENABLED", "true")  # the demo talks through the simulator
+    get_settings.cache_clear()
     settings = get_settings()
     if settings.redis_url:
         print("note: REDIS_URL is set; the demo runs jobs in-process anyway", file=sys.stderr)

@@ -62,6 +62,7 @@ def _setup(url: str):
         database_url=url,
         redis_url="",
         scheduler_enabled=False,
+        simulator_enabled=True,
         default_timezone="Africa/Nairobi",
     )
     upgrade(settings.database_url)

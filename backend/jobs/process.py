@@ -35,7 +35,12 @@ def _process(ctx, inbox_id: int) -> None:
             row = session.get(InboxMessage, inbox_id)
             if row is None or row.status != "new":
                 return
-            person = roster.find_by_address(session, channel=row.channel, address=row.address, lock=True)
+            # A channel switched off (the simulator, by default) finds nobody, whatever was stored.
+            person = (
+                roster.find_by_address(session, channel=row.channel, address=row.address, lock=True)
+                if row.channel in ctx.channels
+                else None
+            )
             # Everything still waiting from this address up to this row, oldest first.
             rows = session.scalars(
                 select(InboxMessage)

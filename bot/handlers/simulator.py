@@ -38,7 +38,9 @@ class SimulatorChannel:
 
     @classmethod
     def from_settings(cls, settings) -> list[SimulatorChannel]:
-        return [cls()]
+        # Off unless SIMULATOR_ENABLED: a pretend phone signs nothing, so anyone could speak
+        # through it in a focal point's name.
+        return [cls()] if getattr(settings, "simulator_enabled", False) else []
 
     def ready(self) -> str | None:
         return None

@@ -1,0 +1,146 @@
+"""Signing in and out, and changing one's own password."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from backend.accounts import audit, sessions, users
+from backend.accounts.sessions import SignedIn
+from backend.accounts.throttle import LoginThrottle
+from backend.admin.guard import csrf, reader, signed_in_user
+from backend.admin.web import client_of, render
+from backend.deps import context
+from backend.wiring.context import Context
+
+router = APIRouter()
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or urlsplit(value).netloc:
+        return "/admin/"
+    return value
+
+
+def set_cookie(request: Request, response: Response, token: str, ctx: Context) -> None:
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=int(ctx.settings.admin_absolute_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+@router.get("/admin/login")
+def login_page(request: Request, next: str = "/admin/", ctx: Context = Depends(context)):
+    if signed_in_user(request, ctx):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", title="Sign in", next=_safe_next(next))
+
+
+def _sign_in(ctx: Context, username: str, password: str, client: str) -> str | None:
+    now = datetime.now(UTC)
+    with ctx.db.transaction() as db:
+        user = users.authenticate(db, username, password)
+        if user is None:
+            audit.record(db, username=users.normal(username), action="login_failed", now=now, client=client)
+            return None
+        audit.record(db, username=user.username, action="login", now=now, client=client)
+        return sessions.start(db, user, now)
+
+
+@router.post("/admin/login")
+async def login(
+    request: Request,
+    username: str = Form("", max_length=200),
+    password: str = Form("", max_length=300),
+    next: str = Form("/admin/"),
+    ctx: Context = Depends(context),
+):
+    throttle: LoginThrottle = request.app.state.login_throttle
+    name, client = users.normal(username), client_of(request)
+    verdict = throttle.check(name, client)
+    if not verdict.allowed:
+        return render(
+            request,
+            "login.html",
+            status_code=429,
+            title="Sign in",
+            next=_safe_next(next),
+            error=f"Too many failed attempts from here. Try again in {verdict.retry_after} seconds.",
+        )
+    if verdict.delay:
+        await asyncio.sleep(verdict.delay)
+    # A new session id at every sign-in; an old cookie sent with the form is simply replaced.
+    token = await run_in_threadpool(_sign_in, ctx, name, password, client)
+    if token is None:
+        throttle.failed(name, client)
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            title="Sign in",
+            next=_safe_next(next),
+            error="That user name and password do not match an active account.",
+            username=name,
+        )
+    throttle.succeeded(name, client)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_cookie(request, response, token, ctx)
+    return response
+
+
+@router.post("/admin/logout", dependencies=[Depends(csrf)])
+def logout(request: Request, user: SignedIn = Depends(reader()), ctx: Context = Depends(context)):
+    with ctx.db.transaction() as db:
+        sessions.end(db, user.session_id)
+        audit.record(db, username=user.username, action="logout", now=datetime.now(UTC), client=client_of(request))
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+@router.get("/admin/password")
+def password_page(request: Request, user: SignedIn = Depends(reader())):
+    return render(request, "password.html", title="Change your password")
+
+
+@router.post("/admin/password", dependencies=[Depends(csrf)])
+def change_password(
+    request: Request,
+    current: str = Form("", max_length=300),
+    new: str = Form("", max_length=300),
+    repeat: str = Form("", max_length=300),
+    user: SignedIn = Depends(reader()),
+    ctx: Context = Depends(context),
+):
+    now = datetime.now(UTC)
+    error = None
+    with ctx.db.transaction() as db:
+        account = users.authenticate(db, user.username, current)
+        if account is None:
+            error = "Your current password is not right."
+        elif new != repeat:
+            error = "The two new passwords differ."
+        else:
+            try:
+                users.set_password(db, account, new, now)  # ends every session of this user
+            except users.AccountError as exc:
+                error = f"{str(exc).capitalize()}."
+            else:
+                audit.record(db, username=user.username, action="password_changed", now=now, client=client_of(request))
+                token = sessions.start(db, account, now)  # this browser stays signed in, anew
+    if error:
+        return render(request, "password.html", status_code=400, title="Change your password", error=error)
+    response = RedirectResponse("/admin/?done=password", status_code=303)
+    set_cookie(request, response, token, ctx)
+    return response

@@ -1,0 +1,146 @@
+"""Signing in, sessions, CSRF and security headers, through the real pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from backend.accounts.models import AuditEntry, WebSession
+from tests.admin.conftest import PASSWORD, csrf_of, sign_in
+
+
+def test_pages_need_a_session(site):
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        r = client.get("/admin/", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/admin/login?next=/admin/"
+        for path in ("/admin/users", "/admin/audit", "/admin/password"):
+            assert client.get(path, follow_redirects=False).status_code == 303
+
+
+def test_sign_in_sets_a_safe_cookie_and_a_new_session_each_time(site):
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        r = sign_in(client, "secretariat")
+        assert r.status_code == 200 and "Overview" in r.text
+        cookie = r.history[0].headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
+        first = client.cookies.get("nmirf_session")
+        sign_in(client, "secretariat")
+        assert client.cookies.get("nmirf_session") != first
+    with ctx.db.transaction() as db:
+        # the cookie value is not in the store, only its digest
+        assert db.scalar(select(func.count()).select_from(WebSession).where(WebSession.id == first)) == 0
+
+
+def test_plain_http_cookie_is_not_secure(site):
+    ctx, app = site
+    with TestClient(app, base_url="http://testserver") as client:
+        r = sign_in(client, "viewer")
+        assert "Secure" not in r.history[0].headers["set-cookie"]
+
+
+def test_wrong_password_is_refused_and_audited(site):
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        r = sign_in(client, "admin", "wrong password here")
+        assert r.status_code == 401 and "do not match" in r.text
+        assert sign_in(client, "nobody", "wrong password here").status_code == 401
+    with ctx.db.transaction() as db:
+        actions = [a for (a,) in db.execute(select(AuditEntry.action).order_by(AuditEntry.id))]
+    assert actions == ["login_failed", "login_failed"]
+
+
+def test_logout_needs_csrf_and_ends_the_session(as_role):
+    client = as_role("viewer")
+    assert client.post("/admin/logout", data={}).status_code == 403
+    assert client.post("/admin/logout", data={"csrf_token": "forged"}).status_code == 403
+    token = csrf_of(client.get("/admin/").text)
+    old = client.cookies.get("nmirf_session")
+    assert client.post("/admin/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    client.cookies.set("nmirf_session", old)  # replaying the old cookie does not work
+    assert client.get("/admin/", follow_redirects=False).status_code == 303
+
+
+def test_idle_and_absolute_timeouts(site, as_role):
+    ctx, _ = site
+    client = as_role("viewer")
+    with ctx.db.transaction() as db:
+        db.execute(update(WebSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=31)))
+    assert client.get("/admin/", follow_redirects=False).status_code == 303
+    client = as_role("viewer")
+    with ctx.db.transaction() as db:
+        db.execute(update(WebSession).values(created_at=datetime.now(UTC) - timedelta(hours=13)))
+    assert client.get("/admin/", follow_redirects=False).status_code == 303
+
+
+def test_password_change_ends_every_other_session(site, as_role):
+    ctx, _ = site
+    laptop, phone = as_role("secretariat"), as_role("secretariat")
+    token = csrf_of(laptop.get("/admin/password").text)
+    short = laptop.post(
+        "/admin/password", data={"csrf_token": token, "current": PASSWORD, "new": "short", "repeat": "short"}
+    )
+    assert short.status_code == 400 and "12 characters" in short.text
+    new = "a much longer pass phrase"
+    r = laptop.post("/admin/password", data={"csrf_token": token, "current": PASSWORD, "new": new, "repeat": new})
+    assert r.status_code == 200
+    assert laptop.get("/admin/", follow_redirects=False).status_code == 200  # this browser goes on
+    assert phone.get("/admin/", follow_redirects=False).status_code == 303  # the other is signed out
+
+
+def test_roles_are_checked_on_the_server(as_role):
+    viewer = as_role("viewer")
+    assert viewer.get("/admin/users").status_code == 403
+    secretariat = as_role("secretariat")
+    assert secretariat.get("/admin/users").status_code == 403
+    token = csrf_of(secretariat.get("/admin/").text)
+    r = secretariat.post(
+        "/admin/users", data={"csrf_token": token, "username": "x", "password": PASSWORD, "role": "admin"}
+    )
+    assert r.status_code == 403
+    assert as_role("admin").get("/admin/users").status_code == 200
+
+
+def test_admin_disables_a_user_and_their_sessions_end(as_role):
+    viewer = as_role("viewer")
+    admin = as_role("admin")
+    token = csrf_of(admin.get("/admin/users").text)
+    assert admin.post("/admin/users/viewer", data={"csrf_token": token, "change": "disable"}).status_code == 200
+    assert viewer.get("/admin/", follow_redirects=False).status_code == 303
+    assert sign_in(viewer, "viewer").status_code == 401
+    audit = admin.get("/admin/audit").text
+    assert "user_disable" in audit and "login" in audit
+
+
+def test_security_headers_on_every_answer(site):
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        for path in ("/admin/login", "/healthz"):
+            r = client.get(path)
+            csp = r.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] == "same-origin"
+
+
+def test_no_open_redirect_after_sign_in(site):
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+            r = client.post(
+                "/admin/login",
+                data={"username": "viewer", "password": PASSWORD, "next": target},
+                follow_redirects=False,
+            )
+            assert r.status_code == 303
+            assert r.headers["location"].startswith("/") and not r.headers["location"].startswith("//")
+
+
+def test_fastapi_docs_are_not_open(site):
+    ctx, app = site
+    with TestClient(app) as client:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 404

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.accounts.throttle import LoginThrottle
-from backend.admin import accounts, overview, signin
+from backend.admin import accounts, overview, signin, simulator
 from backend.admin.guard import SignInNeeded
 from backend.admin.headers import SecurityHeaders
 from backend.admin.web import STATIC, render
@@ -25,6 +25,9 @@ def mount(app: FastAPI, ctx: Context) -> None:
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     for module in PAGES:
         app.include_router(module.router)
+    app.state.simulator_on = "simulator" in ctx.channels
+    if app.state.simulator_on:  # SIMULATOR_ENABLED: otherwise the page does not exist either
+        app.include_router(simulator.router)
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(request: Request, exc: SignInNeeded):

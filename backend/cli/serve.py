@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from backend.accounts import users
 from backend.cli.chat import chat
 from backend.cli.common import make_ctx
 from backend.cli.db import cmd_db_upgrade
 from backend.cli.imports import cmd_import
 from backend.cli.meetings import demo_meeting
 from backend.cli.prompts import send_weekly_now
+from backend.cli.simulate import simulate_week
 from backend.config import get_settings
 from backend.jobs.sweep import sweep
 from backend.wiring.context import Context
@@ -78,6 +81,8 @@ def cmd_demo(args) -> int:
     for what in ("roster", "recommendations", "actions"):
         if cmd_import(argparse.Namespace(what=what, file=str(DEMO / f"{what}.csv"))) != 0:
             return 1
+    if args.week:  # last week, simulated into the demo database: the admin view shows it
+        simulate_week(into=settings.database_url)
     ctx, server = serve(args.host, args.port, quiet=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -87,7 +92,9 @@ def cmd_demo(args) -> int:
     if not report["queued"]:
         print("(this week's prompt was sent already; reply to it, or send HELP)")
     demo_meeting(ctx, args.phone)
+    password = demo_admin(ctx)
     print(f"Server on http://{args.host}:{args.port}. Other demo phones: see deploy/demo/roster.csv.")
+    print(f"Admin view: http://{args.host}:{args.port}/admin/  user: demo  password: {password}  (shown once)")
     print("Stored updates: `.venv/bin/nmirf progress list` in another terminal.\n")
     try:
         chat(f"http://{args.host}:{args.port}", args.phone)
@@ -96,6 +103,22 @@ def cmd_demo(args) -> int:
     server.should_exit = True
     thread.join(timeout=10)
     return 0
+
+
+def demo_admin(ctx: Context) -> str:
+    """The embedded demo's admin user "demo", with a new random password at every start (printed
+    once in this terminal). Only the demo does this; a deployment's first admin comes from
+    `nmirf admin create-user`."""
+    password = secrets.token_urlsafe(12)
+    now = datetime.now(UTC)
+    with ctx.db.transaction() as db:
+        user = users.find(db, "demo")
+        if user is None:
+            users.create(db, username="demo", password=password, role="admin", now=now)
+        else:
+            users.set_password(db, user, password, now)
+            users.set_active(db, user, True)
+    return password
 
 
 def register(sub) -> None:
@@ -108,6 +131,7 @@ def register(sub) -> None:
         s.add_argument("--port", type=int, default=8000)
         if name == "demo":
             s.add_argument("--as", dest="phone", default="+254700000001", help="demo phone to chat as")
+            s.add_argument("--week", action="store_true", help="first simulate last week (transcript; admin view)")
         s.set_defaults(func=func)
 
     w = sub.add_parser("worker", help="run an RQ worker (needs REDIS_URL)")

@@ -76,17 +76,18 @@ def _setup(url: str):
             inst = s.scalars(select(Institution).where(Institution.short_name == short)).one()
             ids = [fp.person_id for fp in inst.focal_points]
             s.execute(update(Person).where(Person.id.in_(ids)).values(timezone=zone))
-        s.add(
-            Person(
-                name="Secretariat desk",
-                phone=DESK,
-                channels="simulator",
-                language="en",
-                timezone="Africa/Nairobi",
-                role="secretariat",
-                created_at=datetime.now(UTC),
+        if s.scalar(select(Person.id).where(Person.phone == DESK)) is None:
+            s.add(
+                Person(
+                    name="Secretariat desk",
+                    phone=DESK,
+                    channels="simulator",
+                    language="en",
+                    timezone="Africa/Nairobi",
+                    role="secretariat",
+                    created_at=datetime.now(UTC),
+                )
             )
-        )
     return ctx
 
 
@@ -139,11 +140,17 @@ def _print_new(ctx, seen: int, names: dict[str, tuple[str, str]]) -> int:
     return seen
 
 
-def simulate_week(start: datetime | None = None, step: timedelta = timedelta(minutes=30)) -> None:
+def simulate_week(
+    start: datetime | None = None, step: timedelta = timedelta(minutes=30), *, into: str | None = None
+) -> None:
+    """Next week in a throw-away database; with `into` (a DATABASE_URL), last week in that
+    database, which keeps it: the admin view then shows the week that passed."""
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = _setup(f"sqlite:///{tmp}/week.db")
+        ctx = _setup(into or f"sqlite:///{tmp}/week.db")
         today = datetime.now(UTC).date()
-        monday = start or datetime.combine(today + timedelta(days=7 - today.weekday()), datetime.min.time(), UTC)
+        weeks = -1 if into else 1
+        this_monday = today - timedelta(days=today.weekday())
+        monday = start or datetime.combine(this_monday + timedelta(weeks=weeks), datetime.min.time(), UTC)
         monday -= timedelta(hours=12)  # from Sunday noon UTC: Monday 09:00 comes first in the east
         with ctx.db.transaction() as s:
             names = {p.phone: (p.name, p.timezone) for p in s.scalars(select(Person)) if p.phone}
@@ -183,7 +190,7 @@ def simulate_week(start: datetime | None = None, step: timedelta = timedelta(min
 
 
 def cmd_simulate(args) -> int:
-    simulate_week()
+    simulate_week(into=args.into)
     return 0
 
 
@@ -191,6 +198,8 @@ def register(sub) -> None:
     simulate = sub.add_parser("simulate", help="watch the rhythm: a simulated week").add_subparsers(
         dest="action", required=True
     )
-    simulate.add_parser("week", help="a week of prompts, reminders and substitutes, in a minute").set_defaults(
-        func=cmd_simulate
+    week = simulate.add_parser("week", help="a week of prompts, reminders and substitutes, in a minute")
+    week.add_argument(
+        "--into", metavar="DATABASE_URL", help="simulate last week in this database and keep it (for the admin view)"
     )
+    week.set_defaults(func=cmd_simulate)

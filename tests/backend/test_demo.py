@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 
+import httpx
+
 from tests.conftest import ROOT
 
 
@@ -61,6 +63,13 @@ def test_demo_chat_records_an_update(tmp_path):
                 return line
 
     try:
+        admin = expect("Admin view:")  # "Admin view: URL  user: demo  password: P  (shown once)"
+        url, password = admin.split()[2], admin.split("password:")[1].split()[0]
+        with httpx.Client(base_url=url.rsplit("/admin/", 1)[0]) as browser:
+            signed = browser.post(
+                "/admin/login", data={"username": "demo", "password": password}, follow_redirects=True
+            )
+            assert signed.status_code == 200 and "<h1>Overview</h1>" in signed.text
         expect("Week of")
         expect("Reply e.g. 1D 2P")
         expect("Meeting 1: Rights of the child cluster review")  # the demo's invitation

@@ -24,6 +24,7 @@ from backend.cli import (
     telegram,
 )
 from backend.config import SettingsError, get_settings
+from backend.wiring import redact
 
 GROUPS = (db, imports, prompts, records, serve, telegram, i18n, chat, meetings, rhythm, simulate, broadcast, admin)
 
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.configure(logging.WARNING)  # no phone number in any log line
     args = build_parser().parse_args(argv)
     try:
         get_settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -37,9 +38,19 @@ def serve(host: str, port: int, *, quiet: bool = False):
     app = create_app(ctx, run_jobs=not ctx.settings.redis_url)
     # uvicorn's own access log prints query strings, which may hold a phone number; the app logs
     # each request itself as "nmirf.access" (method, path, status, time).
+    # log_config=None: uvicorn's loggers go through the root logger's redacting formatter.
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning" if quiet else "info", access_log=False, proxy_headers=True
+        app,
+        host=host,
+        port=port,
+        log_level="warning" if quiet else "info",
+        access_log=False,
+        proxy_headers=True,
+        log_config=None,
     )
+    if not quiet:
+        logging.getLogger("nmirf.access").setLevel(logging.INFO)
+        logging.getLogger("uvicorn.error").setLevel(logging.INFO)
     return ctx, uvicorn.Server(config)
 
 

@@ -75,6 +75,14 @@ class Webhook:
 
     path: str
     answer: WebhookAnswer | None = None  # None: a JSON summary of what was done
+    # The largest body the provider sends here: anything bigger is refused (413) before it is read.
+    max_bytes: int = 64 * 1024
+    # A header every genuine call carries (the provider's signature or secret): a call without it
+    # is refused (403) before its body is read.
+    required_header: str | None = None
+    # True when verify() needs only the headers (a shared secret): it then runs before the body
+    # is read, so an unauthenticated caller costs nothing.
+    verify_headers_only: bool = False
 
 
 @runtime_checkable

@@ -214,11 +214,18 @@ def _everyone() -> tuple[dict[str, set[str]], dict[str, set[tuple[str, str]]]]:
     return words, near
 
 
+@cache
+def _longest() -> int:
+    """The longest first word of any keyword: a longer typed word cannot be one edit away."""
+    return max(map(len, _everyone()[0]), default=0)
+
+
 def _candidates(word: str, fuzzy: bool) -> set[tuple[str, str]]:
-    """(language, first word) pairs equal to `word`, or one edit away when `fuzzy`."""
+    """(language, first word) pairs equal to `word`, or one edit away when `fuzzy`. A word longer
+    than every keyword plus one is not looked at for typos: the cost stays linear in its length."""
     words, near = _everyone()
     found = {(lang, word) for lang in words.get(word, ())}
-    if fuzzy:
+    if fuzzy and len(word) <= _longest() + 1:
         for key in _deletions(word) | {word}:
             found |= {(lang, w) for lang, w in near.get(key, ()) if _close(word, w)}
     return found

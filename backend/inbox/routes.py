@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from backend.deps import context
@@ -23,6 +24,7 @@ from bot.channel import Channel, Parsed, Webhook, WebhookRequest
 from bot.message import Ignored, StatusUpdate, UnknownStatus, WebhookRejected
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
 
 
 def _reject(exc: WebhookRejected) -> JSONResponse:
@@ -55,18 +57,66 @@ def _request(ctx: Context, request: Request, body: bytes) -> WebhookRequest:
     )
 
 
+def _too_large(limit: int) -> WebhookRejected:
+    return WebhookRejected(f"body larger than this webhook takes ({limit} bytes)", status=413)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it passes `limit`: never read whole first."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise WebhookRejected("unreadable Content-Length", status=400)
+        if int(declared) > limit:
+            raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _verify_and_parse(channel: Channel, hook: Webhook, incoming: WebhookRequest) -> list[Parsed]:
+    """In a worker thread: signature checks and form or JSON parsing are CPU work."""
+    if not hook.verify_headers_only:
+        channel.verify(incoming)
+    return channel.parse(incoming)
+
+
+def _unavailable() -> JSONResponse:
+    """The database cannot be reached: nothing was stored, so the provider should try again."""
+    return JSONResponse(
+        {"ok": False, "error": "the store is unavailable; retry later"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _route(channel: Channel, hook: Webhook) -> Callable[..., Coroutine[Any, Any, Response]]:
     async def webhook(request: Request, ctx: Context = Depends(context)) -> Response:
-        incoming = _request(ctx, request, await request.body())
         try:
-            channel.verify(incoming)
-            items = channel.parse(incoming)
+            # Cheap refusals first, before a byte of the body is read.
+            if hook.required_header and not request.headers.get(hook.required_header):
+                raise WebhookRejected(f"missing {hook.required_header}", status=403)
+            if hook.verify_headers_only:
+                channel.verify(_request(ctx, request, b""))
+            incoming = _request(ctx, request, await _read_body(request, hook.max_bytes))
+            items = await run_in_threadpool(_verify_and_parse, channel, hook, incoming)
         except WebhookRejected as exc:
             return _reject(exc)
         except UnknownStatus as exc:
-            await run_in_threadpool(delivery.record_unknown_status, ctx, exc.provider_id, exc.status)
+            try:
+                await run_in_threadpool(delivery.record_unknown_status, ctx, exc.provider_id, exc.status)
+            except (OperationalError, InterfaceError):
+                return _unavailable()
             return JSONResponse({"ok": True, "error": str(exc)})
-        answer = await run_in_threadpool(_take, ctx, items)
+        try:
+            answer = await run_in_threadpool(_take, ctx, items)
+        except (OperationalError, InterfaceError):
+            log.warning("webhook %s: the database is unavailable; answered 503", hook.path)
+            return _unavailable()
         if hook.answer is not None:
             return Response(hook.answer.body, media_type=hook.answer.media_type)
         return JSONResponse(answer)

@@ -7,6 +7,7 @@ limits, and the dispatcher that runs jobs. Job functions (RQ or in-process) find
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from backend.wiring.dispatch import Dispatcher, make_dispatcher
 from backend.wiring.pacing import LocalPacer, Pacer, RedisPacer
 from bot.channel import Channel
 from bot.handlers import build
+
+log = logging.getLogger(__name__)
 
 
 class Work:
@@ -37,6 +40,26 @@ class Work:
     def send(self, row: Any, delay: float = 0.0) -> None:
         """Queue the send of an outbox row (anything with id, priority and channel)."""
         self.sends.append((row.id, row.priority, row.channel, delay))
+
+
+class Outage:
+    """Logs a lost connection once when it starts and once when it ends, not at every call."""
+
+    def __init__(self, what: str):
+        self.what, self.down = what, False
+
+    def failed(self, exc: BaseException) -> None:
+        if not self.down:
+            self.down = True
+            log.warning("%s unreachable (%s); the sweep will catch up", self.what, type(exc).__name__)
+
+    def recovered(self) -> None:
+        if self.down:
+            self.down = False
+            log.warning("%s reachable again", self.what)
+
+
+_queue_outage = Outage("job queue")
 
 
 @dataclass
@@ -57,10 +80,17 @@ class Context:
         with self.db.transaction() as session:
             work = Work(session)
             yield work
-        for inbox_id in work.inbound:
-            self.dispatcher.enqueue_inbound(inbox_id)
-        for outbox_id, priority, channel, delay in work.sends:
-            self.dispatcher.enqueue_send(outbox_id, priority, channel, delay=delay)
+        # Committed: the rows are the record. A queue that cannot be reached (Redis down) loses
+        # nothing; the sweep enqueues those rows once it can, so the caller is not failed here.
+        try:
+            for inbox_id in work.inbound:
+                self.dispatcher.enqueue_inbound(inbox_id)
+            for outbox_id, priority, channel, delay in work.sends:
+                self.dispatcher.enqueue_send(outbox_id, priority, channel, delay=delay)
+        except Exception as exc:  # noqa: BLE001 - whatever the queue's client raises
+            _queue_outage.failed(exc)
+        else:
+            _queue_outage.recovered()
 
     def close(self) -> None:
         for channel in {id(c): c for c in self.channels.values()}.values():

@@ -19,7 +19,7 @@ def parse(body: bytes) -> InboundMessage:
         sender, text = data["from"], data["text"]
         if not isinstance(sender, str) or not isinstance(text, str) or not sender:
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise WebhookRejected(
             'expected JSON {"from": "+E164 phone", "text": "...", "id": "unique id"}', status=400
         ) from None
@@ -33,7 +33,7 @@ class SimulatorChannel:
     """The simulator as a bot.channel.Channel: posts to /webhooks/simulator, sends that succeed."""
 
     name = "simulator"
-    webhooks = (Webhook("simulator"),)
+    webhooks = (Webhook("simulator", max_bytes=16 * 1024),)
     opt_out_words: frozenset[str] = frozenset()
 
     @classmethod

@@ -39,6 +39,9 @@ T = TypeVar("T")
 UPDATES = ["message", "edited_message", "my_chat_member"]
 
 
+MAX_TEXT = 4096  # characters in one Telegram message
+
+
 def verify_secret(expected: str, received: str | None) -> None:
     """Raise WebhookRejected(403) unless the secret header matches (constant-time)."""
     if not expected:
@@ -54,6 +57,8 @@ def parse_update(body: bytes) -> InboundMessage | ChannelEvent | Ignored:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("not a Telegram update")
         update = Update.de_json(data, None)
+    except RecursionError:
+        raise WebhookRejected("unreadable Telegram update: nested too deep", status=400) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise WebhookRejected(f"unreadable Telegram update: {exc}", status=400) from None
     return from_update(update)
@@ -94,7 +99,9 @@ def from_update(update: Update) -> InboundMessage | ChannelEvent | Ignored:
         own = sender is not None and msg.contact.user_id is not None and msg.contact.user_id == sender.id
         return inbound(ContentKind.CONTACT, contact=Contact(msg.contact.phone_number, own))
     if msg.text:
-        return inbound(ContentKind.COMMAND if msg.text.startswith("/") else ContentKind.TEXT, msg.text)
+        # Telegram's own limit; a longer text is not from Telegram, and is cut there.
+        text = msg.text[:MAX_TEXT]
+        return inbound(ContentKind.COMMAND if text.startswith("/") else ContentKind.TEXT, text)
     return inbound(ContentKind.UNSUPPORTED)
 
 
@@ -206,7 +213,8 @@ class TelegramChannel:
     secret token given to setWebhook; sends through one TelegramSender."""
 
     name = "telegram"
-    webhooks = (Webhook("telegram"),)
+    # An update is a few KB (a text is at most 4,096 characters); 256 KiB leaves room for any.
+    webhooks = (Webhook("telegram", max_bytes=256 * 1024, required_header=SECRET_HEADER, verify_headers_only=True),)
     opt_out_words: frozenset[str] = frozenset()  # Telegram has no provider-side STOP
 
     def __init__(self, *, token: str, webhook_secret: str, api_base_url: str):

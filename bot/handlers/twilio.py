@@ -101,6 +101,10 @@ def _e164(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Characters in one message: Twilio joins an SMS of up to 1,600; WhatsApp carries 4,096.
+MAX_TEXT = {Channel.SMS: 1600, Channel.WHATSAPP: 4096}
+
+
 def parse_inbound(form: _Form, channel: Channel) -> InboundMessage:
     sid = form.first("MessageSid") or form.first("SmsMessageSid")
     sender = form.first("From")
@@ -118,7 +122,7 @@ def parse_inbound(form: _Form, channel: Channel) -> InboundMessage:
         address=Address(channel, _e164(sender.removeprefix("whatsapp:"))),
         provider_id=sid,
         kind=kind,
-        text=body[:4096],
+        text=body[: MAX_TEXT[channel]],  # the provider's own limit per message
         sender_name=form.first("ProfileName"),
     )
 
@@ -272,14 +276,18 @@ class SmsChannel(_TwilioChannel):
     channel = Channel.SMS
     # Inbound SMS answered with empty TwiML: we answer later, through the API. Status callbacks
     # for SMS and WhatsApp alike come to /webhooks/twilio/status.
-    webhooks = (Webhook("twilio/sms", WebhookAnswer(EMPTY_TWIML, "text/xml")), Webhook("twilio/status"))
+    # A Twilio webhook is a few KB (an SMS body is at most 1,600 characters): 64 KiB, signed.
+    webhooks = (
+        Webhook("twilio/sms", WebhookAnswer(EMPTY_TWIML, "text/xml"), required_header=SIGNATURE_HEADER),
+        Webhook("twilio/status", required_header=SIGNATURE_HEADER),
+    )
     opt_out_words = frozenset(TWILIO_OPT_OUT_WORDS)  # Twilio answers these on long codes itself
 
 
 class WhatsAppChannel(_TwilioChannel):
     name = "whatsapp"
     channel = Channel.WHATSAPP
-    webhooks = (Webhook("twilio/whatsapp", WebhookAnswer(EMPTY_TWIML, "text/xml")),)
+    webhooks = (Webhook("twilio/whatsapp", WebhookAnswer(EMPTY_TWIML, "text/xml"), required_header=SIGNATURE_HEADER),)
 
 
 NAMES = ("sms", "whatsapp")

@@ -39,6 +39,7 @@ def settings(**changes):
         twilio_messaging_service_sid="",
         twilio_whatsapp_from="+15005550007",
         public_base_url=BASE,
+        simulator_enabled=True,
     )
     values.update(changes)
     return SimpleNamespace(**values)

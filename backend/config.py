@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     send_max_attempts: int = 5
     send_lease_seconds: float = 60.0  # a send not finished in this time is tried again
     sweep_interval_seconds: float = 30.0
-    stale_after_seconds: float = 120.0  # an inbox/outbox row untouched this long is re-enqueued
+    stale_after_seconds: float = 20.0  # an inbox/outbox row no queue or live worker holds, this old, is re-enqueued
 
     @field_validator("database_url")
     @classmethod

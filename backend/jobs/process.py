@@ -21,6 +21,7 @@ MAX_ATTEMPTS = 5
 
 def process_inbound(inbox_id: int) -> None:
     ctx = get_context()
+    ctx.dispatcher.started("inbound", inbox_id)
     try:
         _process(ctx, inbox_id)
     finally:  # handled, failed or set aside: no job of ours waits for it now (the sweep may retry it)

@@ -10,6 +10,7 @@ def send_outbound(outbox_id: int, channel: str = "", bulk: bool = False) -> str:
     """`channel` and `bulk` are hints from the queue (the row decides): with them a bulk send
     whose channel has no slot yet goes back in the queue before touching the database."""
     ctx = get_context()
+    ctx.dispatcher.started("send", outbox_id)
     status = "crashed"
     try:
         status = send(ctx, outbox_id, channel, bulk)

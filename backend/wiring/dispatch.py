@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
@@ -37,6 +38,8 @@ class Dispatcher(Protocol):
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None: ...
 
+    def started(self, kind: str, item_id: int) -> None: ...
+
     def finished(self, kind: str, item_id: int) -> None: ...
 
     def pending(self, kind: str) -> set[int]: ...
@@ -59,6 +62,11 @@ def _send_queue(priority: int, channel: str) -> str:
 
 
 PENDING = "nmirf:pending:{}"  # ids whose job is in a queue (or scheduled): the sweep leaves them be
+# ids whose job a worker is running, scored by when that lease ends: a worker killed mid-job
+# stops renewing nothing, so its ids fall out of `pending()` RUNNING_LEASE_SECONDS later and the
+# sweep re-enqueues them. A job outliving its lease is harmless: jobs are idempotent.
+RUNNING = "nmirf:running:{}"
+RUNNING_LEASE_SECONDS = 15.0
 
 
 class RQDispatcher:
@@ -86,11 +94,27 @@ class RQDispatcher:
         else:
             queue.enqueue(*args, result_ttl=0, failure_ttl=86400)
 
+    def started(self, kind: str, item_id: int) -> None:
+        pipe = self.redis.pipeline()
+        pipe.srem(PENDING.format(kind), item_id)
+        pipe.zadd(RUNNING.format(kind), {str(item_id): time.time() + RUNNING_LEASE_SECONDS})
+        pipe.execute()
+
     def finished(self, kind: str, item_id: int) -> None:
-        self.redis.srem(PENDING.format(kind), item_id)
+        pipe = self.redis.pipeline()
+        pipe.srem(PENDING.format(kind), item_id)
+        pipe.zrem(RUNNING.format(kind), str(item_id))
+        pipe.execute()
 
     def pending(self, kind: str) -> set[int]:
-        return {int(x) for x in self.redis.smembers(PENDING.format(kind))}
+        """Ids waiting in a queue, or being run by a live worker (its lease not yet ended)."""
+        now = time.time()
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(RUNNING.format(kind), "-inf", now)
+        pipe.smembers(PENDING.format(kind))
+        pipe.zrange(RUNNING.format(kind), 0, -1)
+        _, waiting, running = pipe.execute()
+        return {int(x) for x in waiting} | {int(x) for x in running}
 
     def start(self) -> None:
         pass
@@ -116,6 +140,9 @@ class InProcessDispatcher:
         with self._lock:
             self._pending["inbound"].add(inbox_id)
         self._put(0, PROCESS, (inbox_id,))
+
+    def started(self, kind: str, item_id: int) -> None:
+        pass  # this process's own thread: it cannot die without the process
 
     def finished(self, kind: str, item_id: int) -> None:
         with self._lock:

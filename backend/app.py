@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from backend.admin.routes import mount as mount_admin
 from backend.inbox import routes, simulator
 from backend.jobs.sweep import sweep
-from backend.wiring.context import Context, set_context
+from backend.wiring.context import Context, Outage, outage_errors, set_context
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,17 @@ class Sweeper:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        outage, errors = Outage("database"), outage_errors()
         while not self._stop.wait(self.interval):
             try:
                 sweep(self.ctx, datetime.now(UTC))
+            except errors as exc:  # logged once per outage; tried again next time
+                outage.failed(exc)
+                continue
             except Exception:  # noqa: BLE001 - a sweep that fails is tried again next time
                 log.exception("sweep failed")
+                continue
+            outage.recovered()
 
 
 def create_app(ctx: Context, *, run_jobs: bool = False) -> FastAPI:

@@ -22,7 +22,7 @@ from backend.cli.prompts import send_weekly_now
 from backend.cli.simulate import simulate_week
 from backend.config import get_settings
 from backend.jobs.sweep import sweep
-from backend.wiring.context import Context
+from backend.wiring.context import Context, Outage, outage_errors
 from backend.wiring.dispatch import make_worker
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
@@ -60,24 +60,54 @@ def cmd_serve(args) -> int:
     return 0
 
 
+OUTAGES = outage_errors()  # what a lost database or Redis raises: the loops below wait and retry
+MAX_BACKOFF_SECONDS = 30.0
+
+
 def cmd_worker(args) -> int:
     settings = get_settings()
     if not settings.redis_url:
         print("REDIS_URL is not set: without Redis, `nmirf serve` runs the jobs itself", file=sys.stderr)
         return 2
     make_ctx()
-    worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
-    # One log line per job would drown the log (bulk sends waiting for a slot are re-queued).
-    worker.work(with_scheduler=True, burst=args.burst, logging_level="WARNING")
-    return 0
+    outage, backoff = Outage("Redis"), 1.0
+    while True:
+        try:
+            worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
+            outage.recovered()
+            # One log line per job would drown the log (bulk sends waiting for a slot are re-queued).
+            worker.work(with_scheduler=True, burst=args.burst, logging_level="WARNING")
+        except OUTAGES as exc:  # Redis went away: wait, reconnect, go on (never exit)
+            outage.failed(exc)
+            time.sleep(backoff)
+            backoff = min(2 * backoff, MAX_BACKOFF_SECONDS)
+            continue
+        return 0  # stopped (a signal, or --burst with nothing left)
 
 
 def cmd_sweep(args) -> int:
     ctx = make_ctx()
+    outage, backoff = Outage("database or Redis"), 1.0
+    if args.loop:
+        print(f"sweeping every {ctx.settings.sweep_interval_seconds:g} s", flush=True)
     while True:
-        print(sweep(ctx, datetime.now(UTC)))
+        try:
+            result = sweep(ctx, datetime.now(UTC))
+        except OUTAGES as exc:  # the database or Redis went away: log once, retry with backoff
+            if not args.loop:
+                print(f"sweep not done: {type(exc).__name__} (is the database or Redis down?)", file=sys.stderr)
+                return 1
+            outage.failed(exc)
+            time.sleep(backoff)
+            backoff = min(2 * backoff, MAX_BACKOFF_SECONDS)
+            continue
+        outage.recovered()
+        backoff = 1.0
         if not args.loop:
+            print(result)
             return 0
+        if any(result.values()):
+            print(result, flush=True)
         time.sleep(ctx.settings.sweep_interval_seconds)
 
 

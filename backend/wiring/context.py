@@ -62,6 +62,14 @@ class Outage:
 _queue_outage = Outage("job queue")
 
 
+def outage_errors() -> tuple[type[BaseException], ...]:
+    """What a lost database or Redis raises: the long-running loops wait and retry on these."""
+    from redis.exceptions import RedisError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return (OperationalError, InterfaceError, RedisError, ConnectionError, TimeoutError)
+
+
 @dataclass
 class Context:
     settings: Settings

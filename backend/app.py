@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from backend.admin.routes import mount as mount_admin
+from backend.db import schema_revisions
 from backend.inbox import routes, simulator
 from backend.jobs.sweep import sweep
 from backend.wiring.context import Context, Outage, outage_errors, set_context
@@ -75,6 +77,34 @@ def create_app(ctx: Context, *, run_jobs: bool = False) -> FastAPI:
 
     @app.get("/healthz")
     def healthz():
+        """Liveness: the process answers. No credential, and it says nothing about the data."""
         return {"ok": True}
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness: the database answers and its schema is current, and Redis answers when
+        there is one. 503 naming what is not ready, so a load balancer sends traffic elsewhere."""
+        checks: dict[str, str] = {}
+        try:
+            current, head = schema_revisions(ctx.db)
+            checks["database"] = (
+                "ok" if current == head else f"schema at {current}, code needs {head}: run nmirf db upgrade"
+            )
+        except outage_errors() as exc:
+            checks["database"] = f"unreachable ({type(exc).__name__})"
+        if ctx.settings.redis_url:
+            try:
+                from redis import Redis
+
+                client = Redis.from_url(ctx.settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+                try:
+                    client.ping()
+                finally:
+                    client.close()
+                checks["redis"] = "ok"
+            except outage_errors() as exc:
+                checks["redis"] = f"unreachable ({type(exc).__name__})"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     return app

@@ -87,3 +87,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def schema_revisions(db: Database) -> tuple[str | None, str | None]:
+    """(the database's migration revision, the newest this code knows): equal when current."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(Path(__file__).resolve().parent / "migrations")).get_current_head()
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision(), head

@@ -89,3 +89,20 @@ def test_committed_row_is_acknowledged_with_the_queue_down(sqlite_url):
         r = client.post("/webhooks/simulator", content=json.dumps({"from": "+254700000001", "text": "2P", "id": "s2"}))
         assert r.status_code == 200
         assert count(ctx, InboxMessage) == 2
+
+
+def test_readyz_says_what_is_not_ready(sqlite_url, tmp_path):
+    with running_context(settings_for(sqlite_url)) as ctx, TestClient(create_app(ctx)) as client:
+        assert client.get("/healthz").json() == {"ok": True}
+        assert client.get("/readyz").json() == {"ready": True, "database": "ok"}
+    with running_context(settings_for(sqlite_url, redis_url=DEAD_REDIS)) as ctx, TestClient(create_app(ctx)) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["redis"].startswith("unreachable")
+    empty = f"sqlite:///{tmp_path}/empty.db"  # never migrated
+    with running_context(settings_for(empty)) as ctx, TestClient(create_app(ctx)) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503 and "nmirf db upgrade" in r.json()["database"]
+    dead = "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1"
+    with running_context(settings_for(dead)) as ctx, TestClient(create_app(ctx)) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["database"].startswith("unreachable")

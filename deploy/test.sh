@@ -6,8 +6,10 @@
 #   2. checks the code: ruff (lint and format), import-linter (who may import whom, contracts in
 #      pyproject.toml), mypy (bot/, conversations/, backend/) and the keyword audit
 #      (`nmirf i18n keywords --check`); any finding fails the run;
-#   3. installs the system packages the tests need (redis-server, PostgreSQL 15) if missing;
-#   4. starts a throwaway Redis and a throwaway PostgreSQL 15 on free loopback ports;
+#   3. installs the system packages the tests need (redis-server, PostgreSQL 15, Chromium and
+#      fonts for the admin pages' browser tests) if missing;
+#   4. starts a throwaway Redis and a throwaway PostgreSQL 15 on free loopback ports (their own
+#      for each run: several runs may go at once);
 #   5. exports TEST_POSTGRES_URL / TEST_REDIS_URL and runs pytest;
 #   6. stops both services on exit and exits with pytest's code
 #      (pytest's 5, "no tests collected", is reported as a failure).
@@ -27,14 +29,16 @@ VPY="$VENV/bin/python"
 PG_OS_USER="${NMIRF_PG_OS_USER:-nmirf-pg}"
 PG_DB_USER="postgres"
 PG_DB_NAME="nmirf_test"
-PG_DATA="$VAR/pg"
-PG_LOG="$VAR/postgres.log"
+# Each run has its own services (several runs may go at once): their files carry this run's pid.
+RUN_ID="$$"
+PG_DATA="$VAR/pg-$RUN_ID"
+PG_LOG="$VAR/postgres-$RUN_ID.log"
 PG_TMP=""
 PG_STARTED=0
 PG_BIN=""
-REDIS_DIR="$VAR/redis"
+REDIS_DIR="$VAR/redis-$RUN_ID"
 REDIS_PID="$REDIS_DIR/redis.pid"
-REDIS_LOG="$VAR/redis.log"
+REDIS_LOG="$VAR/redis-$RUN_ID.log"
 REDIS_STARTED=0
 APT_UPDATED=0
 
@@ -72,6 +76,7 @@ cleanup() {
     if [ -n "$PG_TMP" ] && [ -d "$PG_TMP" ]; then
         rm -rf "$PG_TMP"
     fi
+    rm -rf "$REDIS_DIR" "$VAR/pg-$RUN_ID"
     exit "$rc"
 }
 trap cleanup EXIT
@@ -249,23 +254,43 @@ NEED=()
 command -v redis-server >/dev/null 2>&1 || NEED+=(redis-server)
 PG_BIN="$(find_pg_bin || true)"
 [ -n "$PG_BIN" ] || NEED+=(postgresql-15)
+# The admin pages' browser tests: Debian's Chromium (Playwright drives it through
+# executable_path; its own browser download is not used), and fonts for non-Latin scripts.
+[ -x /usr/bin/chromium ] || NEED+=(chromium)
+dpkg-query -W -f='${Status}' fonts-noto-core 2>/dev/null | grep -q 'ok installed' || NEED+=(fonts-noto-core)
 if [ "${#NEED[@]}" -gt 0 ]; then
     apt_install "${NEED[@]}"
 fi
 command -v redis-server >/dev/null 2>&1 || die "redis-server not found"
+[ -x /usr/bin/chromium ] || die "chromium not found at /usr/bin/chromium"
+export NMIRF_CHROMIUM=/usr/bin/chromium
 PG_BIN="${PG_BIN:-$(find_pg_bin || true)}"
 [ -n "$PG_BIN" ] || die "PostgreSQL 15 binaries (postgres, initdb, pg_ctl) not found"
 step "redis: $(command -v redis-server) ($(redis-server --version | awk '{print $3}' | sed 's/^v=//')); postgres: $PG_BIN"
 
 # ---------------------------------------------------------------- 4a. redis
-# A previous run killed with SIGKILL may have left its redis behind.
-if [ -f "$REDIS_PID" ]; then
-    old="$(cat "$REDIS_PID" 2>/dev/null || true)"
-    if [ -n "$old" ] && tr '\0' ' ' <"/proc/$old/cmdline" 2>/dev/null | grep -q redis-server; then
-        step "stopping leftover redis (pid $old) from an earlier run"
-        stop_redis
+# Runs killed with SIGKILL may have left their services behind: stop those whose run is gone
+# (a run still going keeps its own).
+for dir in "$VAR"/redis-* "$VAR"/pg-*; do
+    [ -d "$dir" ] || continue
+    owner="${dir##*-}"
+    kill -0 "$owner" 2>/dev/null && continue
+    if [ -f "$dir/redis.pid" ]; then
+        old="$(cat "$dir/redis.pid" 2>/dev/null || true)"
+        if [ -n "$old" ] && tr '\0' ' ' <"/proc/$old/cmdline" 2>/dev/null | grep -q redis-server; then
+            step "stopping leftover redis (pid $old) of an earlier run"
+            kill -KILL "$old" 2>/dev/null || true
+        fi
     fi
-fi
+    if [ -f "$dir/postmaster.pid" ]; then
+        old="$(head -n1 "$dir/postmaster.pid" 2>/dev/null || true)"
+        if [ -n "$old" ] && tr '\0' ' ' <"/proc/$old/cmdline" 2>/dev/null | grep -q postgres; then
+            step "stopping leftover postgres (pid $old) of an earlier run"
+            kill -KILL "$old" 2>/dev/null || true
+        fi
+    fi
+    rm -rf "$dir" "$VAR/redis-$owner.log" "$VAR/postgres-$owner.log"
+done
 rm -rf "$REDIS_DIR"
 mkdir -p "$REDIS_DIR"
 REDIS_PORT="$(pick_port "${NMIRF_TEST_REDIS_PORT:-6390}")" || die "no free port for redis"
@@ -301,11 +326,6 @@ if is_root; then
     PG_OS_GROUP="$(id -gn "$PG_OS_USER")"
 fi
 
-# A previous run killed with SIGKILL may have left its postgres behind.
-if [ -f "$PG_DATA/postmaster.pid" ]; then
-    step "stopping leftover postgres from an earlier run"
-    stop_pg || true
-fi
 rm -rf "$PG_DATA"
 mkdir -p "$PG_DATA"
 chmod 700 "$PG_DATA"

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conversations import meetings
-from conversations.budget import Limit, cut, fitted, place_limit
+from conversations.budget import Limit, cut, fitted
 from conversations.i18n import T
-from conversations.meetings import PLACE_MAX, when
+from conversations.meetings import PLACE_MAX, place, when
 from conversations.parse import _tokens, keyword_and_number, keywords, normalise
 from conversations.views import AttendanceAnswered, InvitationView, Outcome, PersonView, Reply
 from conversations.writing import listing
@@ -41,8 +41,7 @@ class Answer:
 def invitation_text(person: PersonView, invitation: InvitationView) -> str:
     """The invitation itself, as sent to the person (the lead, or the substitute sent instead)."""
     t = T(person.language, person.fallback_language)
-    place = cut(invitation.place, place_limit(person.medium, PLACE_MAX))
-    values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=place)
+    values = dict(ref=invitation.meeting_id, when=when(person, invitation), place=place(person, invitation))
     replaces = getattr(invitation, "replaces", None)
     if replaces:
         return fitted(
@@ -184,7 +183,7 @@ def answer(person: PersonView, reply: Answer) -> Outcome:
             "Thank you: you will attend meeting {ref}, {when}, {place}.",
             ref=ref,
             when=when(person, invitation),
-            place=cut(invitation.place, place_limit(person.medium, PLACE_MAX)),
+            place=place(person, invitation),
         )
     elif reply.meaning == "sub":
         # TRANSLATORS: {name}: the substitute invited instead, e.g. "Peter Otieno"; {ref}: the meeting number, e.g.

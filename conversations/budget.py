@@ -33,11 +33,22 @@ tests/test_sms_budget_property.py (docs/sms-segments.md has the table):
    (30 or 40 characters). MECHANISM_NAME is measured at its default: a longer one lengthens the
    messages that name it (README).
 5. SMS_FOLD=accents also folds the language's own accents (fewer segments, unaccented text);
-   SMS_FOLD=none sends the text exactly as written (no folding at all, rule 2 included)."""
+   SMS_FOLD=none sends the text exactly as written (no folding at all, rule 2 included).
+6. A link is never cut (a cut link is useless): a meeting's place that is a link (`is_link`:
+   `http://...`, `https://...`, `www....`, one word) goes whole into every SMS that names the
+   place (the invitation, its follow-up, reminder, change and the answer to YES), within
+   directional isolates in Arabic like any Latin value. What gives way is the rest: the title is
+   shortened first (rule 3, down to 12 characters; a notice carries no agenda, the agenda goes
+   by AGENDA in messages of its own). When the message still does not fit, it takes the segments
+   the link itself needs and no more: the budget grows by the link's length in segments
+   (`link_segments`: 153 characters a GSM-7 segment, 67 a UCS-2 one), so a 90-character link
+   costs one more segment in English and two more in Arabic. A venue that is not a link is cut
+   as before (rule 4)."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -93,15 +104,18 @@ def sms_text(text: str, language: str, fold: str = "punctuation") -> str:
     return sent
 
 
-def budget(language: str, encoding: str = "GSM-7", items: int = 0, pending: int = 0, long_names: int = 0) -> int:
-    """The segments a message may take by SMS (rules 1, 2 and 4): in `language`, sent in
+def budget(
+    language: str, encoding: str = "GSM-7", items: int = 0, pending: int = 0, long_names: int = 0, links: int = 0
+) -> int:
+    """The segments a message may take by SMS (rules 1, 2, 4 and 6): in `language`, sent in
     `encoding`, listing `items` short items and `pending` lines for things awaiting an answer,
-    holding `long_names` names longer than NAME_FREE characters."""
+    holding `long_names` names longer than NAME_FREE characters and links that take `links`
+    segments of their own (`link_segments`)."""
     segments = BUDGETS.get(language, OTHER_LANGUAGES)
     if encoding == "UCS-2" and gsm_language(language):
         single, each = GSM7_CHARACTERS
         segments = math.ceil((single if segments == 1 else each * segments) / UCS2_PER_SEGMENT)
-    return segments + math.ceil(max(0, items - FREE_ITEMS) / EXTRA_PER) + pending + long_names
+    return segments + math.ceil(max(0, items - FREE_ITEMS) / EXTRA_PER) + pending + long_names + links
 
 
 def _ways(text: str) -> tuple[str, str]:
@@ -143,6 +157,24 @@ def title_of(action: ActionView, limit: Limit) -> str:
 def place_limit(medium: str, limit: int) -> Limit:
     """A place or name is cut to `limit` by SMS only."""
     return limit if medium == SMS else None
+
+
+LINK = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+
+
+def is_link(text: str) -> bool:
+    """A web address (rule 6): never cut."""
+    return bool(LINK.match(text.strip()))
+
+
+def place_text(place: str, medium: str, limit: int) -> str:
+    """A meeting's place as a message shows it: a link whole (rule 6); a venue cut to `limit` by SMS."""
+    return place if is_link(place) else cut(place, place_limit(medium, limit))
+
+
+def link_segments(link: str, encoding: str) -> int:
+    """The segments a link takes of its own in a message sent in `encoding` (rule 6)."""
+    return math.ceil(len(link) / (GSM7_CHARACTERS[1] if encoding == "GSM-7" else UCS2_PER_SEGMENT))
 
 
 def fitted(render: Callable[[Limit], str], medium: str = SMS) -> str:

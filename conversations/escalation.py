@@ -1,5 +1,6 @@
 """What the rhythm says: a reminder, the note to a substitute asked in the lead's place, the note
-that they are no longer needed, and the secretariat's alert. Diagram: escalation.mmd."""
+that they are no longer needed, and the secretariat's alerts (nobody left to ask, a focal point
+who left the roster) and digest. Diagram: escalation.mmd."""
 
 from __future__ import annotations
 
@@ -86,4 +87,37 @@ def nobody_left(person: PersonView, *, institution: str, period: str) -> str:
         "Alert: nobody at {institution} has answered or can be asked for {period}. See nmirf rounds list.",
         institution=institution,
         period=period_name(t, period),
+    )
+
+
+def turnover(person: PersonView, *, name: str, institution: str, lead: str | None, substitutes: int) -> str:
+    """To the secretariat, at once: a focal point left an institution's roster (their post ended,
+    or they were deactivated), and what cover it has left."""
+    t = T(person.language, person.fallback_language)
+    if lead is None:
+        # TRANSLATORS: to the secretariat. {name}: who left, e.g. "Amina Yusuf"; {institution}: e.g. "MOJ". Sent by
+        # SMS: keep it as short as the English.
+        return t(
+            "Alert: {name} has left {institution}, and nobody is in post now. Please add a focal point to the roster.",
+            name=name,
+            institution=institution,
+        )
+    if substitutes == 0:
+        # TRANSLATORS: to the secretariat. {name}: who left, e.g. "Amina Yusuf"; {institution}: e.g. "MOJ"; {lead}:
+        # who leads now, e.g. "Peter Otieno". Sent by SMS: keep it as short as the English.
+        return t(
+            "Alert: {name} has left {institution}. {lead} leads, with no substitute: please add one to the roster.",
+            name=name,
+            institution=institution,
+            lead=lead,
+        )
+    # TRANSLATORS: to the secretariat. {name}: who left, e.g. "Amina Yusuf"; {institution}: e.g. "MOJ"; {lead}: who
+    # leads now, e.g. "Peter Otieno"; {count}: how many substitutes are left, e.g. 1. Sent by SMS: keep it as short as
+    # the English.
+    return t(
+        "Alert: {name} has left {institution}. {lead} leads; substitutes still in post: {count}.",
+        name=name,
+        institution=institution,
+        lead=lead,
+        count=substitutes,
     )

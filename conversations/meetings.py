@@ -3,7 +3,7 @@ unanswered invitation, the reminder to who confirmed, a change of time or place,
 and the agenda (AGENDA, read in conversations/attendance.py). Diagram: attendance.mmd.
 
 By SMS each message keeps the budget of conversations/budget.py (titles shortened by `fitted`,
-places cut to PLACE_MAX); the agenda is split into as few messages as it needs, each within
+venues cut to PLACE_MAX, a link never cut: rule 6); the agenda is split into as few messages as it needs, each within
 `fits` by SMS, or CHAT_LIMIT in a chat app, an item only split when it does not fit a message
 alone."""
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from conversations.budget import CHAT_LIMIT, Limit, cut, fits, fitted, place_limit
+from conversations.budget import CHAT_LIMIT, Limit, cut, fits, fitted, place_text
 from conversations.i18n import T
 from conversations.views import SMS, InvitationView, PersonView
 from conversations.writing import day_and_time
@@ -36,7 +36,8 @@ def when(person: PersonView, invitation: InvitationView) -> str:
 
 
 def place(person: PersonView, invitation: InvitationView) -> str:
-    return cut(invitation.place, place_limit(person.medium, PLACE_MAX))
+    """By SMS a venue is cut to PLACE_MAX; a link never is (conversations/budget.py, rule 6)."""
+    return place_text(invitation.place, person.medium, PLACE_MAX)
 
 
 def _fitted(person: PersonView, invitation: InvitationView, render: Callable[[T, dict], str]) -> str:
@@ -129,6 +130,23 @@ def cancelled(person: PersonView, invitation: InvitationView) -> str:
         # (shortened to fit); {when}: the day and time it was to be, e.g. "Thu, Dec 3 10:00". Sent by SMS: keep it as
         # short as the English.
         lambda t, v: t("Meeting {ref} ({title}, {when}) is cancelled. No need to reply.", **v),
+    )
+
+
+def nobody_to_send(person: PersonView, invitation: InvitationView, *, institution: str, name: str) -> str:
+    """To the secretariat: an invitation could go to nobody in the invitee's place (every
+    substitute away, opted out or unreachable, or none in the roster). No title: the number and
+    the time say which meeting, and `nmirf meetings show` the rest."""
+    t = T(person.language, person.fallback_language)
+    # TRANSLATORS: to the secretariat. {institution}: e.g. "MOJ"; {name}: the invitee, e.g. "Amina Yusuf"; {ref}: the
+    # meeting number, e.g. 12 (keep every {ref}); {when}: its day and time, e.g. "Thu, Dec 3 10:00". "nmirf meetings
+    # show" is a command: keep it as written. Sent by SMS: keep it as short as the English.
+    return t(
+        "Alert: nobody at {institution} can replace {name} at meeting {ref} ({when}). See nmirf meetings show {ref}.",
+        institution=institution,
+        name=name,
+        ref=invitation.meeting_id,
+        when=when(person, invitation),
     )
 
 

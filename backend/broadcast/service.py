@@ -1,7 +1,9 @@
 """Broadcasts: who is in a group (`recipients`), what sending to it would do (`preview`: each
 person's text language and first usable channel, SMS segments and cost, who cannot be reached and
 why), and the send itself (`send`: one outbox row per person, at bulk priority, on the channel's
-paced bulk queue once the caller's transaction commits).
+paced bulk queue once the caller's transaction commits). QUIET_HOURS hold: a person in their
+quiet hours (their own time zone) when it is confirmed gets it at their end, the row queued with
+that not-before time and sent by the sweep then (`Sent.held`); the preview counts them.
 
 A person reads the text of their language; without one, DEFAULT_LANGUAGE's, then English's. Each
 message is keyed `broadcast:<broadcast id>:<person id>`, and the same group and texts sent again
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
@@ -27,6 +30,7 @@ from backend.config import Settings
 from backend.outbox import routing
 from backend.outbox.models import OutboxMessage
 from backend.outbox.start import start_message
+from backend.rhythm import QuietHours, outside_quiet_hours, parse_quiet_hours
 from backend.roster.models import Person
 from bot.segments import count_segments
 from conversations.budget import sms_text
@@ -52,6 +56,7 @@ class Recipient:
     segments: int = 0  # by SMS: the segments their message takes
     why_not: str = ""  # why they cannot be reached
     already: bool = False  # the same broadcast reached them before: nothing is sent again
+    later: datetime | None = None  # in their quiet hours now: held until their end (local time)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class Preview:
     lines: tuple[TextLine, ...]
     price: tuple[Decimal, str] | None  # one SMS segment (SMS_SEGMENT_COST)
     earlier: Earlier | None = None  # the same group and texts sent before: this run continues it
+    quiet_hours: str = ""  # QUIET_HOURS, as the preview says it
 
     @property
     def to_send(self) -> list[Recipient]:
@@ -98,6 +104,11 @@ class Preview:
     @property
     def already(self) -> list[Recipient]:
         return [r for r in self.recipients if r.already]
+
+    @property
+    def later(self) -> list[Recipient]:
+        """Those to send to who are in their quiet hours now: sent at their end."""
+        return [r for r in self.to_send if r.later is not None]
 
     def by_language(self) -> Counter[str]:
         """People to send to, by their own language."""
@@ -120,6 +131,7 @@ class Preview:
 class Sent:
     broadcast: Broadcast
     queued: list[OutboxMessage]  # enqueue each after commit (work.send)
+    held: list[OutboxMessage]  # in the recipient's quiet hours: the sweep sends each at their end
     skipped: list[tuple[str, str]]  # (name, why) for those the send found unreachable after all
     already: int  # reached by an earlier run of the same broadcast
 
@@ -209,7 +221,7 @@ def send(
         )
         session.add(broadcast)
         session.flush()
-    queued, skipped = [], []
+    queued, held, skipped = [], [], []
     for r in plan.to_send:
         assert r.text_language is not None  # reachable people have a text
         row, why = start_message(
@@ -225,10 +237,13 @@ def send(
         )
         if row is None:
             skipped.append((r.name, why))
+        elif r.later is not None:
+            row.next_attempt_at = r.later  # the outbox's not-before: released by the sweep then
+            held.append(row)
         else:
             queued.append(row)
     broadcast.recipients = _sent_count(session, broadcast.id)
-    return Sent(broadcast, queued, skipped, already=len(plan.already))
+    return Sent(broadcast, queued, held, skipped, already=len(plan.already))
 
 
 def key(broadcast_id: int, person_id: int) -> str:
@@ -263,6 +278,7 @@ def _plan(
         lines=lines,
         price=settings.sms_segment_price,
         earlier=earlier,
+        quiet_hours=settings.quiet_hours,
     )
     return plan, {p.id: p for p in people}
 
@@ -298,12 +314,22 @@ def _recipient(
     if not routes:
         return replace(base, text_language=reads, why_not="; ".join(reasons) or "no channel in the roster")
     first = routes[0]
+    resume = outside_quiet_hours(now, ZoneInfo(person.timezone), _quiet(settings))
     segments = 0
     if first.channel == "sms":  # exactly as the send folds and counts it (backend/outbox/send.py)
         segments = count_segments(sms_text(text, person.language, settings.sms_fold)).segments
     return replace(
-        base, text_language=reads, channel=first.channel, template=first.template is not None, segments=segments
+        base,
+        text_language=reads,
+        channel=first.channel,
+        template=first.template is not None,
+        segments=segments,
+        later=resume if resume > now else None,
     )
+
+
+def _quiet(settings: Settings) -> QuietHours | None:
+    return parse_quiet_hours(settings.quiet_hours) if settings.quiet_hours else None
 
 
 def _line(language: str, text: str, people: list[Recipient], settings: Settings) -> TextLine:

@@ -65,6 +65,12 @@ def render(p: service.Preview) -> list[str]:
             f"by {p.earlier.created_by}): the {len(p.already)} it reached get nothing again "
             "(--again sends a new broadcast to everyone)"
         )
+    if p.later:
+        first = min(aware(r.later) for r in p.later if r.later is not None)
+        out.append(
+            f"  {_n(len(p.later), 'person')} in their quiet hours ({p.quiet_hours}, their local time) "
+            f"will get it later, at their end (the first at {first:%Y-%m-%d %H:%M %Z})"
+        )
     out.append(f"  by language: {_count(p.by_language())}")
     out.append(f"  by channel (first usable): {_count(p.by_channel())}")
     out.append("Texts:")
@@ -144,15 +150,17 @@ def _send(ctx: Context, args, options: dict, plan: service.Preview) -> int:
             )
             for row in sent.queued:
                 work.send(row)
-            broadcast_id, queued = sent.broadcast.id, len(sent.queued)
+            broadcast_id, queued, held = sent.broadcast.id, len(sent.queued), len(sent.held)
             channels = sorted({row.channel for row in sent.queued})
     except BroadcastError as exc:
         print(f"not sent: {exc}", file=sys.stderr)
         return 1
-    print(f"broadcast {broadcast_id}: {queued} message(s) queued")
+    print(f"broadcast {broadcast_id}: {queued + held} message(s) queued")
+    if held:
+        print(f"  {held} held until the end of their quiet hours: the sweep (`nmirf serve`, `nmirf sweep`) sends them")
     for name, why in sent.skipped:
         print(f"  not sent to {name}: {why}")
-    if not ctx.settings.redis_url:
+    if not ctx.settings.redis_url and queued:
         print(f"sending on {', '.join(channels)} at the configured rates; `nmirf messages list` shows each")
         finish_jobs(ctx, timeout=_seconds(ctx, plan) * 1.5 + 30)
     return 0

@@ -16,7 +16,7 @@ from bot.segments import count_segments, fold_to_gsm
 from conversations import attendance, engine, escalation, hints, meetings, onboarding, subscription, weekly
 from conversations import budget as budget_rules
 from conversations import report as report_flow
-from conversations.budget import NAME_FREE, budget, sms_text
+from conversations.budget import NAME_FREE, budget, link_segments, sms_text
 from conversations.i18n import available_languages
 from conversations.parse import keywords
 from conversations.state import FlowState
@@ -32,6 +32,11 @@ class Message:
     items: int = 0  # how many short items it lists: actions, clusters, answers, numbers (rule 4)
     pending: int = 0  # how many lines it gives to things awaiting an answer: meetings, the weekly update (rule 4)
     names: tuple[str, ...] = ()  # the names it holds (rule 4)
+    links: tuple[str, ...] = ()  # the links it holds, never cut (rule 6)
+
+
+# A meeting's link of 90 characters: never cut by SMS (conversations/budget.py, rule 6).
+LINK = "https://meet.example.org/nmirf/cluster-review/2026-12-03?pwd=Xy7kQ2mN9pL4rT6vW8zB1cD3fG5hJ"
 
 
 def _person(language: str, sample: Sample, **changes) -> PersonView:
@@ -248,6 +253,18 @@ def _rhythm(language: str, sample: Sample) -> dict[str, Message]:
             escalation.cover_note(p, lead=sample.lead, institution=institution, away_until=None), names=lead
         ),
         "stood_down": Message(escalation.stood_down(p, name=sample.lead, institution=institution), names=lead),
+        "turnover": Message(
+            escalation.turnover(p, name=sample.name, institution=institution, lead=sample.lead, substitutes=2),
+            names=(sample.name, sample.lead),
+        ),
+        "turnover_no_substitute": Message(
+            escalation.turnover(p, name=sample.name, institution=institution, lead=sample.lead, substitutes=0),
+            names=(sample.name, sample.lead),
+        ),
+        "turnover_nobody_in_post": Message(
+            escalation.turnover(p, name=sample.name, institution=institution, lead=None, substitutes=0),
+            names=(sample.name,),
+        ),
         "nobody_left": Message(escalation.nobody_left(p, institution=institution, period=week)),
         "nobody_left_monthly": Message(escalation.nobody_left(p, institution=institution, period=month)),
         "digest": Message(escalation.digest(p, answered=prompted, prompted=prompted, waiting=[])),
@@ -296,6 +313,13 @@ def _meetings(language: str, sample: Sample) -> dict[str, Message]:
             "meeting_cancelled": Message(meetings.cancelled(p, meeting)),
             "agenda": Message(max(agenda, key=lambda text: count_segments(sms_text(text, language)).segments)),
             "agenda_none": Message(meetings.agenda(p, replace(meeting, agenda=()))[0]),
+            "meeting_nobody_to_send": Message(
+                meetings.nobody_to_send(p, meeting, institution=sample.institution, name=sample.lead),
+                names=(sample.lead,),
+            ),
+            # a link is never cut: it may take the segments it needs of its own (rule 6)
+            "invitation_link": Message(attendance.invitation_text(p, replace(meeting, place=LINK)), links=(LINK,)),
+            "meeting_reminder_link": Message(meetings.reminder(p, replace(confirmed, place=LINK)), links=(LINK,)),
         }
     )
     return out
@@ -305,7 +329,8 @@ def measure(language: str, message: Message, fold: str = "punctuation") -> tuple
     """(characters, encoding, segments, budget) of the message as sent by SMS."""
     count = count_segments(sms_text(message.text, language, fold))
     long_names = sum(len(name) > NAME_FREE for name in message.names)
-    allowed = budget(language, count.encoding, message.items, message.pending, long_names)
+    links = sum(link_segments(link, count.encoding) for link in message.links)
+    allowed = budget(language, count.encoding, message.items, message.pending, long_names, links)
     return count.characters, count.encoding, count.segments, allowed
 
 

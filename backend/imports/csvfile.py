@@ -9,6 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP): an
+# export writes it behind an apostrophe (guard_cell), and an import takes the apostrophe off
+# again (unguard_cell), so an exported file can be edited and imported back as it was.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def unguard_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
 
 class ImportFailed(Exception):
     """The file was not imported. `problems` holds one line per problem."""
@@ -29,7 +42,7 @@ class Row:
     languages: dict[str, dict[str, str]] = field(default_factory=dict)  # base column -> {language: column}
 
     def get(self, column: str) -> str:
-        return (self.values.get(column) or "").strip()
+        return unguard_cell((self.values.get(column) or "").strip())
 
     def translated(self, column: str) -> dict[str, str]:
         """{language: text} from the non-empty `<column>_<language>` cells of this row."""
@@ -88,7 +101,10 @@ def read_rows(
     except UnicodeDecodeError as exc:
         raise ImportFailed([f"{name}: not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8"]) from None
     reader = csv.DictReader(text.splitlines(), restkey="__extra__")
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportFailed([_not_csv(name, reader.line_num, exc)]) from None
     reader.fieldnames = header
     missing = [c for c in required if c not in header]
     if missing:
@@ -106,15 +122,22 @@ def read_rows(
             f"{name}:1: unknown column(s) {', '.join(unknown)}; expected columns: {', '.join(required + optional)}{per}"
         )
     rows: list[Row] = []
-    for values in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for k, v in values.items() if k != "__extra__"):
-            continue
-        if values.get("__extra__"):
-            problems.append(f"{name}:{line}: more cells than columns; check for an unquoted comma")
-            continue
-        rows.append(Row(name, line, {k: v for k, v in values.items() if k}, problems, per_language))
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any((v or "").strip() for k, v in values.items() if k != "__extra__"):
+                continue
+            if values.get("__extra__"):
+                problems.append(f"{name}:{line}: more cells than columns; check for an unquoted comma")
+                continue
+            rows.append(Row(name, line, {k: v for k, v in values.items() if k}, problems, per_language))
+    except csv.Error as exc:  # e.g. a cell larger than the csv module reads
+        raise ImportFailed([*problems, _not_csv(name, reader.line_num + 1, exc)]) from None
     return rows, problems
+
+
+def _not_csv(name: str, line: int, exc: csv.Error) -> str:
+    return f"{name}:{line}: not CSV that can be read ({exc}); save the file as CSV UTF-8"
 
 
 def _is_translation(column: str, translated: tuple[str, ...]) -> bool:

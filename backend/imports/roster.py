@@ -18,6 +18,7 @@ from backend.progress import rounds
 from backend.rhythm import ScheduleError, parse_escalation, parse_schedule
 from backend.roster.models import CHANNELS, LEVELS, ROLES, FocalPoint, Institution, Person
 from backend.roster.service import normalise_phone, release_telegram_id
+from backend.schedule import turnover
 from backend.sessions.state import end as end_conversation
 from conversations.i18n import available_languages
 
@@ -162,6 +163,9 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             inst.schedule, inst.next_prompt_at = rec["schedule"], None  # the scheduler recomputes it
         person = _person_for(session, rec, phones_in_file)
         created = person is None
+        before = None if person is None else _post(session, inst.id, person.id)
+        was_in_post = before is not None and turnover.in_post(before, now)
+        ended_before = before.active_to if before is not None else None
         if person is None:
             person = Person(
                 phone=rec["phone"],
@@ -188,20 +192,17 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             release_telegram_id(session, rec["telegram_user_id"], keep=person.id)
             person.telegram_user_id = rec["telegram_user_id"]
             changed = True
-        fp = session.scalar(
-            select(FocalPoint).where(FocalPoint.institution_id == inst.id, FocalPoint.person_id == person.id)
-        )
+        fp = _post(session, inst.id, person.id)
         if fp is None:
-            session.add(
-                FocalPoint(
-                    institution_id=inst.id,
-                    person_id=person.id,
-                    rank=rec["rank"],
-                    title=rec["title"],
-                    active_from=rec["active_from"],
-                    active_to=rec["active_to"],
-                )
+            fp = FocalPoint(
+                institution_id=inst.id,
+                person_id=person.id,
+                rank=rec["rank"],
+                title=rec["title"],
+                active_from=rec["active_from"],
+                active_to=rec["active_to"],
             )
+            session.add(fp)
             changed = True
         else:
             changed |= update_fields(
@@ -209,11 +210,23 @@ def import_roster(session: Session, path: str | Path) -> dict[str, int]:
             )
         counts["created" if created else "updated" if changed else "unchanged"] += 1
         session.flush()
+        # Turnover: a post that ends (or a focal point who becomes secretariat or observer) is told to
+        # the secretariat at the scheduler's next pass, or on the day after it ends.
+        if was_in_post and person.role != "focal_point":
+            turnover.leaving(session, fp=fp, now=now, why="role")
+        elif fp.active_to is not None and fp.active_to != ended_before and (was_in_post or fp.active_to >= now.date()):
+            turnover.leaving(session, fp=fp, now=now)
     # A lead who left (active_to, a new rank): the scheduler looks at their open rounds again.
     changed_institutions = {rec["short"] for rec in records}
     ids = session.scalars(select(Institution.id).where(Institution.short_name.in_(changed_institutions)))
     rounds.wake(session, now, institution_ids=list(ids))
     return counts
+
+
+def _post(session: Session, institution_id: int, person_id: int) -> FocalPoint | None:
+    return session.scalar(
+        select(FocalPoint).where(FocalPoint.institution_id == institution_id, FocalPoint.person_id == person_id)
+    )
 
 
 def _first_name(name: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
+from backend.accounts import sessions as web_sessions
 from backend.db import aware
 from backend.inbox.models import InboxMessage
 from backend.outbox.models import OutboxMessage
@@ -28,6 +29,25 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | No
     stale, lost = now - grace, now - 10 * grace
     waiting_in, waiting_out = ctx.dispatcher.pending("inbound"), ctx.dispatcher.pending("send")
     with ctx.db.transaction() as session:
+        # Signed-in browsers past their idle or absolute timeout: their rows go.
+        web_sessions.purge(
+            session,
+            now,
+            idle=timedelta(minutes=ctx.settings.admin_idle_minutes),
+            absolute=timedelta(hours=ctx.settings.admin_absolute_hours),
+        )
+        # Messages held for the end of the quiet hours (backend/outbox/send.py `held`) whose time has
+        # come at `now` are released: due like any fresh row, even by a `nmirf tick` ahead of the clock.
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "queued",
+                OutboxMessage.attempts == 0,
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.next_attempt_at > OutboxMessage.created_at,
+            )
+            .values(next_attempt_at=OutboxMessage.created_at)
+        )
         inbox = [
             row_id
             for row_id, received in session.execute(

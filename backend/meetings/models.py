@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
@@ -67,6 +67,20 @@ class Invitation(Base):
     person: Mapped[Person] = relationship()
     institution: Mapped[Institution] = relationship()
     origin: Mapped[Invitation | None] = relationship(remote_side=[id])
+
+
+class InvitationStep(Base):
+    """One thing done while handing an invitation over, with who and why: a substitute skipped
+    (away, opted out, unreachable on every channel), the secretariat alerted when nobody is left."""
+
+    __tablename__ = "invitation_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    what: Mapped[str] = mapped_column(String(20))  # skipped, alert, alert_failed
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ClusterObserver(Base):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +18,10 @@ from backend.config import Settings
 from backend.db import aware
 from backend.meetings import fields
 from backend.meetings.fields import MeetingError
+from backend.meetings.handover import candidates, hand_over, substitute_for
 from backend.meetings.models import CANCELLED, CURRENT, HANDED, SCHEDULED, Invitation, Meeting
 from backend.meetings.notices import notify, send, view_of
 from backend.outbox.models import OutboxMessage
-from backend.roster import service as roster
 from backend.roster.models import FocalPoint, Institution, Person
 from conversations import meetings as texts
 from conversations.views import InvitationView
@@ -67,44 +66,13 @@ def create(
     return meeting
 
 
-def meeting_day(meeting: Meeting, person: Person):
-    return aware(meeting.starts_at).astimezone(ZoneInfo(person.timezone)).date()
-
-
 def _available_after(session: Session, *, meeting: Meeting, institution_id: int, rank: int) -> Person | None:
     """The next focal point after `rank` who is in post and not away on the meeting's day, and not
-    invited to it already (secretariat and observers in an institution's roster are not its focal points)."""
-    invited = set(session.scalars(select(Invitation.person_id).where(Invitation.meeting_id == meeting.id)))
-    for fp in session.scalars(
-        select(FocalPoint)
-        .where(FocalPoint.institution_id == institution_id, FocalPoint.rank > rank)
-        .order_by(FocalPoint.rank)
-    ):
-        person = fp.person
-        if (
-            person.id not in invited
-            and person.role == "focal_point"
-            and roster.available(fp, meeting_day(meeting, person))
-        ):
+    invited to it already."""
+    for person, skip in candidates(session, meeting=meeting, institution_id=institution_id, rank=rank):
+        if skip is None:
             return person
     return None
-
-
-def substitute_for(session: Session, invitation: Invitation) -> Person | None:
-    """Who would go in this invitee's place (SUB); an observer has no substitute."""
-    if invitation.observer:
-        return None
-    rank = session.scalar(
-        select(FocalPoint.rank).where(
-            FocalPoint.institution_id == invitation.institution_id, FocalPoint.person_id == invitation.person_id
-        )
-    )
-    return _available_after(
-        session,
-        meeting=invitation.meeting,
-        institution_id=invitation.institution_id,
-        rank=rank if rank is not None else 0,
-    )
 
 
 def invite(
@@ -209,50 +177,24 @@ def answer(
     now: datetime,
     settings: Settings,
     configured: set[str],
-) -> OutboxMessage | None:
-    """Record an answer; for "delegated", invite the substitute. Returns the substitute's invitation
-    message when one was queued."""
+) -> list[OutboxMessage]:
+    """Record an answer; for "delegated", invite the substitute. Returns the messages queued: the
+    substitute's invitation, or the secretariat's alerts when nobody can go."""
     invitation = session.scalar(
         select(Invitation).where(Invitation.meeting_id == meeting_id, Invitation.person_id == person_id)
     )
     if invitation is None or invitation.status in HANDED:  # handed over meanwhile: the substitute holds it
-        return None
+        return []
     if answer != "delegated":
         invitation.status, invitation.answered_at = answer, now
         invitation.next_at = now if answer == "confirmed" else None  # the scheduler times the reminders
-        return None
-    # nobody left since the answer was read (the engine said who would go): nothing changes
-    _handed, row = hand_over(
+        return []
+    # nobody left since the answer was read (the engine said who would go): the invitation stays
+    # theirs, and the secretariat is told
+    handed = hand_over(
         session, invitation=invitation, reason="delegated", now=now, settings=settings, configured=configured
     )
-    return row
-
-
-def hand_over(
-    session: Session, *, invitation: Invitation, reason: str, now: datetime, settings: Settings, configured: set[str]
-) -> tuple[Invitation | None, OutboxMessage | None]:
-    """Invite the next available substitute in this invitee's place: `reason` is delegated (SUB),
-    no_reply (no answer by the deadline) or away (away on the meeting's day). (None, None) when
-    nobody can go; else the substitute's invitation and its message (None if it could not be queued)."""
-    substitute = substitute_for(session, invitation)
-    if substitute is None:
-        return None, None
-    invitation.status, invitation.next_at = reason, None
-    if reason == "delegated":
-        invitation.answered_at = now
-    handed = Invitation(
-        meeting_id=invitation.meeting_id,
-        person_id=substitute.id,
-        institution_id=invitation.institution_id,
-        status="pending",
-        delegated_from=invitation.id,
-        created_at=now,
-        next_at=now,
-    )
-    session.add(handed)
-    session.flush()
-    row, _why = send(session, invitation=handed, now=now, settings=settings, configured=configured)
-    return handed, row
+    return ([handed.row] if handed.row is not None else []) + handed.alerts
 
 
 def wake(session: Session, now: datetime, *, person_id: int) -> None:

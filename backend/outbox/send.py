@@ -138,10 +138,16 @@ def _lease(session, ctx, row: OutboxMessage, now: datetime) -> OutboundMessage |
 
 def _due(row: OutboxMessage, now: datetime) -> bool:
     """Not tried yet (due from the moment it was queued, even by a `nmirf tick` ahead of the
-    clock), or its retry or lease time has come."""
-    if row.status == "queued" and row.attempts == 0:
+    clock) unless held for later (`next_attempt_at` after `created_at`: the end of the person's
+    quiet hours; the sweep releases it then), or its retry or lease time has come."""
+    if row.status == "queued" and row.attempts == 0 and not held(row):
         return True
     return row.status in ("queued", "sending") and addresses.aware(row.next_attempt_at) <= now + timedelta(seconds=1)
+
+
+def held(row: OutboxMessage) -> bool:
+    """Queued to go later than it was made (a broadcast or an alert in the quiet hours)."""
+    return row.attempts == 0 and addresses.aware(row.next_attempt_at) > addresses.aware(row.created_at)
 
 
 def buttons_of(row: OutboxMessage) -> tuple[ReplyButton, ...]:

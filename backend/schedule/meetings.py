@@ -4,7 +4,9 @@
   moved out of the quiet hours (in the invitee's time zone), if that is still before the meeting.
 - Still unanswered MEETING_SUBSTITUTE_DEADLINE_HOURS before the meeting, it **goes to the
   substitute** (status no_reply; the substitute is invited "in place of" the invitee), out of the
-  quiet hours too. Whichever comes first: a follow-up due at or after that deadline is not sent,
+  quiet hours too; a substitute who cannot go (away that day, opted out, unreachable on every
+  channel) is skipped and the next one tried, each skip recorded, the secretariat alerted once when
+  nobody is left (backend/meetings/handover.py). Whichever comes first: a follow-up due at or after that deadline is not sent,
   unless nobody can go in their place, when it goes at the deadline instead. An invitation sent
   after the deadline (a substitute's, a late one), or whose meeting was moved to a time whose
   deadline had passed, has no hand-over; an observer's never has one.
@@ -34,7 +36,7 @@ from sqlalchemy import or_, select
 
 from backend.config import Settings
 from backend.db import aware
-from backend.meetings import service
+from backend.meetings import handover
 from backend.meetings.models import SCHEDULED, Invitation
 from backend.meetings.notices import notify
 from backend.rhythm import QuietHours, later, outside_quiet_hours, parse_quiet_hours
@@ -135,7 +137,7 @@ def _look_at(work: Work, ctx: Context, invitation: Invitation, now: datetime, qu
     if (
         not invitation.observer
         and person.away_until is not None
-        and person.away_until >= service.meeting_day(meeting, person)
+        and person.away_until >= handover.meeting_day(meeting, person)
     ):
         handed = _hand_over(work, ctx, invitation, "away", now)
         if handed is not None:
@@ -163,20 +165,27 @@ def _look_at(work: Work, ctx: Context, invitation: Invitation, now: datetime, qu
 
 
 def _hand_over(work: Work, ctx: Context, invitation: Invitation, reason: str, now: datetime) -> int | None:
-    """The substitute invited in the invitee's place: messages queued (0 or 1); None when nobody can go."""
-    handed, row = service.hand_over(
+    """The substitute invited in the invitee's place: messages queued (0 or 1); None when nobody can go
+    (the secretariat is then alerted, once: not counted here)."""
+    handed = handover.hand_over(
         work.session, invitation=invitation, reason=reason, now=now, settings=ctx.settings, configured=ctx.configured
     )
-    if handed is None:
+    for alert in handed.alerts:
+        work.send(alert)
+    if handed.invitation is None:
         return None
-    if row is not None:
-        work.send(row)
+    if handed.row is not None:
+        work.send(handed.row)
         return 1
     return 0
 
 
 def _tell(work: Work, ctx: Context, invitation: Invitation, kind: str, key: str, render, now: datetime) -> int:
-    substitute = service.substitute_for(work.session, invitation) if kind == "meeting_follow_up" else None
+    substitute = (
+        handover.substitute_for(work.session, invitation, now=now, settings=ctx.settings, configured=ctx.configured)
+        if kind == "meeting_follow_up"
+        else None
+    )
     row, _why = notify(
         work.session,
         invitation=invitation,

@@ -31,7 +31,7 @@ from backend.rhythm import (
     parse_schedule,
 )
 from backend.roster.models import FocalPoint, Institution, Person
-from backend.schedule import meetings, policy
+from backend.schedule import meetings, policy, turnover
 from backend.sessions.people import person_view
 from backend.sessions.prompts import prompt
 from backend.sessions.state import load_state, save_state
@@ -63,8 +63,9 @@ def _view(work: Work, person: Person, now: datetime, settings: Settings):
 
 
 def tick(ctx: Context, now: datetime) -> dict[str, int]:
-    """Everything due at `now`: rounds opened, reminders, escalations, stand-down notes."""
+    """Everything due at `now`: turnover alerts, rounds opened, reminders, escalations, stand-down notes."""
     done = {"opened": 0, "reminded": 0, "escalated": 0, "stood_down": 0, "digests": 0}
+    done["turnover"] = turnover.alert_due(ctx, now)  # the secretariat told of who left a roster
     with ctx.work() as work:
         done["opened"] = _open_due(work, ctx, now)
     for what in _advance_due(ctx, now):

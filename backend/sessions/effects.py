@@ -126,7 +126,7 @@ def _community(event: CommunityReported, scene: Scene) -> None:
 
 @effect(AttendanceAnswered)
 def _attendance(event: AttendanceAnswered, scene: Scene) -> None:
-    handed = meetings.answer(
+    queued = meetings.answer(
         scene.session,
         person_id=scene.person.id,
         meeting_id=event.meeting_id,
@@ -135,5 +135,4 @@ def _attendance(event: AttendanceAnswered, scene: Scene) -> None:
         settings=scene.settings,
         configured=scene.configured,
     )
-    if handed is not None:
-        scene.outbox.append(handed)
+    scene.outbox.extend(queued)

@@ -59,7 +59,8 @@ class Recorder(InProcessDispatcher):
 def product(database_url, tmp_path):
     from backend.imports.roster import import_roster
 
-    settings = settings_for(database_url, default_timezone=ZONE, sms_segment_cost="0.05 USD")
+    # No quiet hours but in their own test: what the others check holds at any hour they run.
+    settings = settings_for(database_url, default_timezone=ZONE, sms_segment_cost="0.05 USD", quiet_hours="")
     with running_context(settings, dispatcher=Recorder()) as ctx:
         import_demo(ctx)
         extra = tmp_path / "extra.csv"
@@ -268,6 +269,8 @@ def nmirf(ctx, monkeypatch, tmp_path, *argv, stdin=None) -> int:
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("DEFAULT_TIMEZONE", ZONE)
     monkeypatch.setenv("SMS_SEGMENT_COST", "0.05 USD")
+    monkeypatch.setenv("QUIET_HOURS", "")
+    monkeypatch.setenv("SIMULATOR_ENABLED", "true")  # the demo roster's channel
     monkeypatch.setattr("sys.stdin", stdin if stdin is not None else io.StringIO("y\n"))
     get_settings.cache_clear()
     try:
@@ -336,3 +339,55 @@ def test_the_segment_cost_setting_is_an_amount_and_a_currency():
     assert load_settings().sms_segment_price is None
     with pytest.raises(SettingsError, match="SMS_SEGMENT_COST: expected an amount and, optionally, its currency"):
         load_settings(sms_segment_cost="five cents")
+
+
+def test_a_broadcast_confirmed_in_the_quiet_hours_waits_for_their_end(product):
+    """Confirmed at 18:00 UTC: 21:00 in Nairobi (quiet until 07:00, 04:00 UTC) but 15:00 for Claire
+    in Asunción. The preview says how many get it later; Claire's goes now; the others' rows are
+    held (their not-before time) and the sweep sends them when the quiet hours end."""
+    from backend.cli.broadcast import render
+    from backend.jobs.sweep import sweep
+    from backend.outbox.send import send as send_job
+
+    ctx = product
+    edit(ctx, Claire={"timezone": "America/Asuncion"})
+    day = datetime.now(UTC).date() + timedelta(days=2)
+    evening = datetime(day.year, day.month, day.day, 18, 0, tzinfo=UTC)
+    morning = evening + timedelta(hours=10)  # 07:00 in Nairobi
+    quiet = ctx.settings.model_copy(update={"quiet_hours": "20:00-07:00"})
+    with ctx.db.transaction() as s:
+        p = service.preview(
+            s, group="focal-points", texts={"en": EN}, day=today(), now=evening, settings=quiet, configured=EVERYONE
+        )
+    assert len(p.to_send) == 9 and len(p.later) == 8
+    assert {r.later for r in p.later} == {morning}
+    printed = "\n".join(render(p))
+    assert "8 people in their quiet hours (20:00-07:00, their local time) will get it later" in printed
+
+    with ctx.work() as work:
+        sent = service.send(
+            work.session,
+            group="focal-points",
+            texts={"en": EN},
+            day=today(),
+            now=evening,
+            settings=quiet,
+            configured=ctx.configured,
+            created_by="tester",
+        )
+        for row in sent.queued:
+            work.send(row)
+        held = [row.id for row in sent.held]
+        claire = [row.id for row in sent.queued]
+    assert len(held) == 8 and len(claire) == 1
+    assert [i for i, _p, _c in ctx.dispatcher.sends] == claire  # only Claire's is enqueued now
+    assert send_job(ctx, held[0], "simulator", bulk=False) == "queued"  # a held row is not sent early
+    with ctx.db.transaction() as s:
+        assert {
+            r.next_attempt_at.replace(tzinfo=UTC)
+            for r in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(held)))
+        } == {morning}
+    sweep(ctx, morning - timedelta(minutes=1), schedule=False)
+    assert not set(held) & {i for i, _p, _c in ctx.dispatcher.sends}
+    sweep(ctx, morning + timedelta(minutes=1), schedule=False)
+    assert set(held) <= {i for i, _p, _c in ctx.dispatcher.sends}  # on the bulk queues at 07:00 local

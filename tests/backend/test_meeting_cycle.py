@@ -411,6 +411,7 @@ def nmirf(ctx, monkeypatch, tmp_path, *argv) -> int:
     monkeypatch.setenv("DATABASE_URL", ctx.settings.database_url)
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("DEFAULT_TIMEZONE", ZONE)
+    monkeypatch.setenv("SIMULATOR_ENABLED", "true")  # the demo roster's channel
     get_settings.cache_clear()
     try:
         return cli.main(list(argv))

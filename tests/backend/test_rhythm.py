@@ -296,3 +296,83 @@ def test_an_institutions_own_escalation_policy(product):
     assert received(ctx, PETER) == []
     planner.tick(ctx, t0 + timedelta(hours=48, minutes=1))
     assert received(ctx, PETER) == ["cover_note", "weekly_prompt"]
+
+
+def reimport(ctx, **active_to) -> None:
+    """The demo roster imported again, with these people's posts ending: reimport(ctx, Amina="2026-12-01")."""
+    from backend.imports.roster import import_roster
+    from tests.conftest import DEMO
+
+    lines = (DEMO / "roster.csv").read_text().splitlines()
+    for first, day in active_to.items():
+        lines = [line + day if f",{first} " in line else line for line in lines]
+    import tempfile
+    from pathlib import Path
+
+    roster = Path(tempfile.mkdtemp()) / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n")
+    with ctx.db.transaction() as s:
+        import_roster(s, roster)
+
+
+def test_a_lead_who_leaves_the_roster_is_told_to_the_secretariat_at_the_next_pass_once(product):
+    """Amina's post ends (active_to yesterday, in a re-imported roster): at the scheduler's next
+    pass the secretariat learns that Peter leads MOJ now with no substitute, once however often the
+    scheduler or the import runs again; Grace's post ending next week is told the day after it ends."""
+    from backend.jobs.sweep import sweep
+    from backend.sessions.models import Fire
+
+    ctx, _client = product
+    now = datetime.now(UTC).replace(hour=9, minute=0) + timedelta(days=1)  # 12:00 in Nairobi
+    with ctx.db.transaction() as s:
+        s.add(desk(now))
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    ends = (datetime.now(UTC) + timedelta(days=7)).date()
+    reimport(ctx, Amina=yesterday, Grace=ends.isoformat())
+    assert received(ctx, DESK) == []  # told by the scheduler, not by the import
+    done = planner.tick(ctx, now)
+    assert done["turnover"] == 1
+    assert planner.tick(ctx, now + timedelta(minutes=5))["turnover"] == 0
+    reimport(ctx, Amina=yesterday, Grace=ends.isoformat())  # the same file again: nothing new
+    assert planner.tick(ctx, now + timedelta(minutes=10))["turnover"] == 0
+    with ctx.db.transaction() as s:
+        alerts = s.scalars(select(OutboxMessage.text).where(OutboxMessage.address == DESK)).all()
+    assert alerts == [
+        "Alert: Amina Yusuf has left MOJ. Peter Otieno leads, with no substitute: please add one to the roster."
+    ]
+
+    # Grace's post ends with the day `ends`: told on the next pass after it, at 03:00 in Nairobi,
+    # so held until the end of the desk's quiet hours (07:00) and sent by the sweep then.
+    night = datetime(ends.year, ends.month, ends.day, tzinfo=UTC) + timedelta(days=1)
+    assert planner.tick(ctx, night - timedelta(minutes=1))["turnover"] == 0
+    assert planner.tick(ctx, night)["turnover"] == 1
+    assert planner.tick(ctx, night + timedelta(hours=1))["turnover"] == 0
+    with ctx.db.transaction() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.address == DESK).order_by(OutboxMessage.id)).all()[-1]
+        assert (
+            row.text
+            == "Alert: Grace Wanjiru has left MOH. Samuel Kiprop leads, with no substitute: please add one to the roster."
+        )
+        assert row.status == "queued" and row.next_attempt_at.replace(tzinfo=UTC) == night + timedelta(hours=4)
+        assert s.query(Fire).filter(Fire.kind == "turnover", Fire.done_at.is_not(None)).count() == 2
+    sweep(ctx, night + timedelta(hours=3), schedule=False)
+    ctx.dispatcher.wait_idle(15)
+    with ctx.db.transaction() as s:
+        assert s.get(OutboxMessage, row.id).status == "queued"  # 06:00 in Nairobi: still held
+    sweep(ctx, night + timedelta(hours=4, minutes=1), schedule=False)
+    assert ctx.dispatcher.wait_idle(15)
+    with ctx.db.transaction() as s:
+        assert s.get(OutboxMessage, row.id).status == "sent"
+    assert received(ctx, DESK) == ["alert", "alert"]
+
+
+def test_a_post_extended_before_it_ends_tells_nobody(product):
+    ctx, _client = product
+    now = datetime.now(UTC)
+    with ctx.db.transaction() as s:
+        s.add(desk(now))
+    ends = (now + timedelta(days=3)).date()
+    reimport(ctx, Amina=ends.isoformat())
+    reimport(ctx)  # the post goes on after all
+    assert planner.tick(ctx, now + timedelta(days=5))["turnover"] == 0
+    assert received(ctx, DESK) == []

@@ -35,6 +35,7 @@ def product(database_url, redis_url):
         DEFAULT_TIMEZONE="Africa/Nairobi",
         SCHEDULER_ENABLED="false",
         STALE_AFTER_SECONDS="0",
+        SIMULATOR_ENABLED="true",  # the demo roster's channel, in the workers too
         PYTHONPATH=str(ROOT),
     )
     with running_context(settings, dispatcher=RQDispatcher(redis_url)) as ctx:

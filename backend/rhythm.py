@@ -75,31 +75,47 @@ def parse_schedule(text: str) -> Schedule:
 
 @dataclass(frozen=True)
 class Escalation:
-    """How long to wait: reminders after the prompt (hours, increasing), then between the steps."""
+    """How long to wait: reminders after the prompt (hours, increasing), then before each next
+    step of the roster's order (lead -> substitute 1 -> substitute 2 ... -> the secretariat's
+    alert): `steps[k]` hours after step k was asked (its last reminder, for the lead); the last
+    value goes on for the steps after it."""
 
     reminders: tuple[float, ...]
-    step: float
+    steps: tuple[float, ...]
+
+    @property
+    def step(self) -> float:
+        return self.steps[0]
+
+    def wait(self, index: int) -> float:
+        """Hours between asking step `index` (or its last reminder) and asking the next one."""
+        return self.steps[min(index, len(self.steps) - 1)]
 
     def __str__(self) -> str:
-        return f"reminders {','.join(f'{h:g}' for h in self.reminders) or 'none'} then {self.step:g}"
+        reminders = ",".join(f"{h:g}" for h in self.reminders) or "none"
+        return f"reminders {reminders} then {','.join(f'{h:g}' for h in self.steps)}"
 
 
-ESCALATION = re.compile(r"^\s*reminders\s+(none|[\d.]+(?:\s*,\s*[\d.]+)*)\s+then\s+([\d.]+)\s*$", re.IGNORECASE)
+ESCALATION = re.compile(
+    r"^\s*reminders\s+(none|[\d.]+(?:\s*,\s*[\d.]+)*)\s+then\s+([\d.]+(?:\s*,\s*[\d.]+)*)\s*$", re.IGNORECASE
+)
 
 
 def parse_escalation(text: str) -> Escalation:
     """`reminders 24,72 then 24`: reminders 24 h and 72 h after the prompt, then the next person
-    every 24 h; `reminders none then 48`: no reminder, the substitute after 48 h."""
+    every 24 h; `reminders none then 48`: no reminder, the substitute after 48 h; `reminders 24
+    then 24,48,12`: substitute 1 24 h after the reminder, substitute 2 48 h after that, then 12 h
+    between the steps after (the last of them the secretariat's alert)."""
     m = ESCALATION.match(text or "")
     if not m:
         raise ScheduleError(
             f"{text!r} is not an escalation: write e.g. `reminders 24,72 then 24` or `reminders none then 48`"
         )
     reminders = () if m[1].lower() == "none" else tuple(float(h) for h in m[1].split(","))
-    step = float(m[2])
-    if any(h <= 0 for h in reminders) or list(reminders) != sorted(reminders) or step <= 0:
+    steps = tuple(float(h) for h in m[2].split(","))
+    if any(h <= 0 for h in reminders) or list(reminders) != sorted(reminders) or any(h <= 0 for h in steps):
         raise ScheduleError(f"{text!r}: the hours must be positive and the reminders increasing")
-    return Escalation(reminders, step)
+    return Escalation(reminders, steps)
 
 
 def parse_quiet_hours(text: str) -> QuietHours:

@@ -185,7 +185,7 @@ def _escalation(institution: Institution, settings: Settings) -> Escalation:
     """The institution's own waits, or the deployment's."""
     if institution.escalation:
         return parse_escalation(institution.escalation)
-    return Escalation(tuple(settings.reminder_delays_hours), settings.escalation_delay_hours)
+    return Escalation(tuple(settings.reminder_delays_hours), (settings.escalation_delay_hours,))
 
 
 def _has_open_actions(session, institution: Institution) -> bool:
@@ -250,7 +250,7 @@ def _ask(work: Work, ctx: Context, round_: ReportingRound, institution: Institut
         log(session, round_, "escalated" if start > 0 or covering else "prompted", now, step.person.id, why or None)
         policy_ = _escalation(institution, settings)
         delays = list(policy_.reminders) if index == start == 0 and not covering else []
-        first = delays[0] if delays else policy_.step
+        first = delays[0] if delays else policy_.wait(index)
         round_.next_at = later(now, timedelta(hours=first), _zone(step.person, settings), _quiet(settings))
         return
     round_.status, round_.next_at, round_.holder_id = EXHAUSTED, None, None
@@ -353,7 +353,7 @@ def _advance_one(work: Work, ctx: Context, round_: ReportingRound, now: datetime
         if round_.reminders < len(delays):
             gap = delays[round_.reminders] - delays[round_.reminders - 1]
         else:
-            gap = policy_.step
+            gap = policy_.wait(round_.step)
         round_.next_at = later(now, timedelta(hours=gap), zone, quiet)
         return "reminded"
     log(session, round_, "no_answer", now, round_.holder_id, None)

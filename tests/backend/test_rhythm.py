@@ -298,6 +298,32 @@ def test_an_institutions_own_escalation_policy(product):
     assert received(ctx, PETER) == ["cover_note", "weekly_prompt"]
 
 
+def test_each_step_of_the_escalation_has_its_own_wait(product):
+    """`reminders none then 24,48`: Peter (substitute 1) is asked 24 h after Amina's prompt, and
+    the secretariat's alert, the last step, comes 48 h after Peter was asked."""
+    from backend.rhythm import parse_escalation
+
+    ctx, _client = product
+    t0 = this_monday()
+    with ctx.db.transaction() as s:
+        s.add(desk(t0))
+        s.execute(
+            update(Institution)
+            .where(Institution.short_name == "MOJ")
+            .values(escalation=str(parse_escalation("reminders none then 24,48")))
+        )
+    assert str(parse_escalation("reminders none then 24,48")) == "reminders none then 24,48"
+    planner.tick(ctx, t0)
+    planner.tick(ctx, t0 + timedelta(hours=23))
+    assert received(ctx, PETER) == []
+    planner.tick(ctx, t0 + timedelta(hours=24, minutes=1))
+    assert received(ctx, PETER) == ["cover_note", "weekly_prompt"]
+    planner.tick(ctx, t0 + timedelta(hours=24 + 47))
+    assert "alert" not in received(ctx, DESK)
+    planner.tick(ctx, t0 + timedelta(hours=24 + 48, minutes=2))
+    assert received(ctx, DESK).count("alert") == 1
+
+
 def reimport(ctx, **active_to) -> None:
     """The demo roster imported again, with these people's posts ending: reimport(ctx, Amina="2026-12-01")."""
     from backend.imports.roster import import_roster

@@ -24,6 +24,10 @@ class AdminUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The pages in this language and times in this zone; empty: the deployment's DEFAULT_LANGUAGE
+    # and DEFAULT_TIMEZONE (set on the user's own settings page).
+    language: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class WebSession(Base):

@@ -33,6 +33,8 @@ class SignedIn:
     role: str
     csrf_token: str
     session_id: str
+    language: str = ""  # the user's choice; empty: the deployment's DEFAULT_LANGUAGE
+    timezone: str = ""  # likewise DEFAULT_TIMEZONE
 
 
 def start(session: Session, user: AdminUser, now: datetime) -> str:
@@ -61,7 +63,7 @@ def current(
         return None
     if now - seen > TOUCH_EVERY:
         row.last_seen_at = now
-    return SignedIn(user.id, user.username, user.role, row.csrf_token, row.id)
+    return SignedIn(user.id, user.username, user.role, row.csrf_token, row.id, user.language or "", user.timezone or "")
 
 
 def end(session: Session, session_id: str) -> None:

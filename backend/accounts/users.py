@@ -89,3 +89,11 @@ def set_role(session: Session, user: AdminUser, role: str) -> None:
 
 def listing(session: Session) -> list[AdminUser]:
     return list(session.scalars(select(AdminUser).order_by(AdminUser.username)))
+
+
+def set_preferences(session: Session, user: AdminUser, *, language: str, timezone: str) -> None:
+    """The user's own language and time zone for the pages ("" for the deployment's default);
+    the caller has checked them against the languages and zones offered. Every request reads them
+    with the session (sessions.current), so they apply from the next page."""
+    user.language = language
+    user.timezone = timezone

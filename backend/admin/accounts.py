@@ -11,6 +11,7 @@ from backend.accounts import audit, users
 from backend.accounts.models import ROLES
 from backend.accounts.sessions import SignedIn
 from backend.admin.guard import USERS, csrf, require
+from backend.admin.i18n import _
 from backend.admin.web import client_of, render
 from backend.deps import context
 from backend.wiring.context import Context
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/admin")
 def _page(request: Request, ctx: Context, status_code: int = 200, **values):
     with ctx.db.transaction() as db:
         rows = [(u.username, u.role, u.active, u.created_at) for u in users.listing(db)]
-    return render(request, "users.html", status_code=status_code, title="Users", users=rows, roles=ROLES, **values)
+    return render(request, "users.html", status_code=status_code, title=_("Users"), users=rows, roles=ROLES, **values)
 
 
 @router.get("/users")
@@ -105,4 +106,4 @@ def audit_page(
             (e.at, e.username, e.action, e.detail, e.client)
             for e in audit.recent(db, limit=101, offset=(page - 1) * 100)
         ]
-    return render(request, "audit.html", title="Audit log", rows=rows[:100], page=page, more=len(rows) > 100)
+    return render(request, "audit.html", title=_("Audit log"), rows=rows[:100], page=page, more=len(rows) > 100)

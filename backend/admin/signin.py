@@ -14,6 +14,7 @@ from backend.accounts import audit, sessions, users
 from backend.accounts.sessions import SignedIn
 from backend.accounts.throttle import LoginThrottle
 from backend.admin.guard import csrf, reader, signed_in_user
+from backend.admin.i18n import _
 from backend.admin.web import client_of, render
 from backend.deps import context
 from backend.wiring.context import Context
@@ -44,7 +45,7 @@ def set_cookie(request: Request, response: Response, token: str, ctx: Context) -
 def login_page(request: Request, next: str = "/admin/", ctx: Context = Depends(context)):
     if signed_in_user(request, ctx):
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", title="Sign in", next=_safe_next(next))
+    return render(request, "login.html", title=_("Sign in"), next=_safe_next(next))
 
 
 def _sign_in(ctx: Context, username: str, password: str, client: str) -> str | None:
@@ -74,9 +75,9 @@ async def login(
             request,
             "login.html",
             status_code=429,
-            title="Sign in",
+            title=_("Sign in"),
             next=_safe_next(next),
-            error=f"Too many failed attempts from here. Try again in {verdict.retry_after} seconds.",
+            error=_("Too many failed attempts from here. Try again in {seconds} seconds.", seconds=verdict.retry_after),
         )
     if verdict.delay:
         await asyncio.sleep(verdict.delay)
@@ -88,9 +89,9 @@ async def login(
             request,
             "login.html",
             status_code=401,
-            title="Sign in",
+            title=_("Sign in"),
             next=_safe_next(next),
-            error="That user name and password do not match an active account.",
+            error=_("That user name and password do not match an active account."),
             username=name,
         )
     throttle.succeeded(name, client)
@@ -111,7 +112,7 @@ def logout(request: Request, user: SignedIn = Depends(reader()), ctx: Context = 
 
 @router.get("/admin/password")
 def password_page(request: Request, user: SignedIn = Depends(reader())):
-    return render(request, "password.html", title="Change your password")
+    return render(request, "password.html", title=_("Change your password"))
 
 
 @router.post("/admin/password", dependencies=[Depends(csrf)])
@@ -124,13 +125,13 @@ def change_password(
     ctx: Context = Depends(context),
 ):
     now = datetime.now(UTC)
-    error = None
+    error: str | None = None
     with ctx.db.transaction() as db:
         account = users.authenticate(db, user.username, current)
         if account is None:
-            error = "Your current password is not right."
+            error = _("Your current password is not right.")
         elif new != repeat:
-            error = "The two new passwords differ."
+            error = _("The two new passwords differ.")
         else:
             try:
                 users.set_password(db, account, new, now)  # ends every session of this user
@@ -140,7 +141,7 @@ def change_password(
                 audit.record(db, username=user.username, action="password_changed", now=now, client=client_of(request))
                 token = sessions.start(db, account, now)  # this browser stays signed in, anew
     if error:
-        return render(request, "password.html", status_code=400, title="Change your password", error=error)
+        return render(request, "password.html", status_code=400, title=_("Change your password"), error=error)
     response = RedirectResponse("/admin/?done=password", status_code=303)
     set_cookie(request, response, token, ctx)
     return response

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from backend.accounts import audit
 from backend.accounts.sessions import SignedIn
 from backend.admin.guard import changer, csrf
+from backend.admin.i18n import _
 from backend.admin.web import client_of, render
 from backend.deps import context
 from backend.inbox.service import accept
@@ -33,7 +34,7 @@ def simulator_page(
         choices = simulator.people(db)
         chosen = next((p for p in choices if p.id == person), None) if person else None
         lines = simulator.conversation(db, chosen.phone) if chosen else []
-    return render(request, "simulator.html", title="Simulator", choices=choices, chosen=chosen, lines=lines)
+    return render(request, "simulator.html", title=_("Simulator"), choices=choices, chosen=chosen, lines=lines)
 
 
 @router.post("/simulator", dependencies=[Depends(csrf)])
@@ -47,7 +48,9 @@ def simulator_send(
     with ctx.db.transaction() as db:
         chosen = simulator.person(db, person)
     if chosen is None:
-        raise HTTPException(status_code=400, detail="That person is not on the simulator channel: pick one from the list.")
+        raise HTTPException(
+            status_code=400, detail=_("That person is not on the simulator channel: pick one from the list.")
+        )
     message = InboundMessage(
         address=Address(Channel.SIMULATOR, chosen.phone),
         provider_id=f"admin-{uuid.uuid4().hex}",

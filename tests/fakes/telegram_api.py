@@ -121,6 +121,8 @@ class FakeTelegramAPI(LocalServer):
         self._released = threading.Event()
         self._deliver_held = True
         self.held = 0  # how many sendMessage calls are waiting now
+        self._storm: _ApiError | None = None  # set: every sendMessage fails so until _storm_until
+        self._storm_until = 0.0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -182,6 +184,20 @@ class FakeTelegramAPI(LocalServer):
                 description = f"Too Many Requests: retry after {retry_after}"
         with self._cond:
             self._failures.extend(_ApiError(status, description, retry_after) for _ in range(n))
+
+    def storm(self, duration_s: float, status: int = 429, retry_after: int | None = 1) -> None:
+        """For the next ``duration_s`` seconds answer every sendMessage with this error (429 with
+        ``retry_after``, or e.g. 500), like a provider throttling or failing for a while."""
+        description = HTTPStatus(status).phrase
+        if status == 429 and retry_after is not None:
+            description = f"Too Many Requests: retry after {retry_after}"
+        with self._cond:
+            self._storm = _ApiError(status, description, retry_after if status == 429 else None)
+            self._storm_until = time.monotonic() + duration_s
+
+    def end_storm(self) -> None:
+        with self._cond:
+            self._storm, self._storm_until = None, 0.0
 
     def wait_held(self, n: int = 1, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -258,6 +274,8 @@ class FakeTelegramAPI(LocalServer):
         with self._cond:
             if self._failures:
                 raise self._failures.popleft()
+            if self._storm is not None and time.monotonic() < self._storm_until:
+                raise _ApiError(self._storm.status, self._storm.description, self._storm.retry_after)
             if str(chat_id) in self._blocked:
                 raise _ApiError(403, BLOCKED_DESCRIPTION)
             if chat_id in (None, ""):

@@ -173,6 +173,29 @@ def test_500_surfaces_as_network_error(fake):
     assert run_with_bot(fake, go).text == "recovered"
 
 
+def test_storm_fails_every_send_for_a_while(fake, monkeypatch):
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    fake.storm(0.3, status=429, retry_after=2)
+
+    async def go(bot):
+        for _ in range(3):
+            with pytest.raises(RetryAfter) as exc_info:
+                await bot.send_message(1, "hi")
+            assert exc_info.value.retry_after.total_seconds() == 2
+        fake.storm(0.3, status=500)
+        with pytest.raises(NetworkError):
+            await bot.send_message(1, "hi")
+        await asyncio.sleep(0.35)
+        return await bot.send_message(1, "after the storm")
+
+    assert run_with_bot(fake, go).text == "after the storm"
+    assert [s["text"] for s in fake.sent] == ["after the storm"]
+    fake.storm(60, status=500)
+    fake.end_storm()
+    run_with_bot(fake, lambda bot: bot.send_message(1, "ended"))
+    assert len(fake.sent) == 2
+
+
 def test_wrong_token_is_invalid_token(fake):
     with pytest.raises(InvalidToken):
         run_with_bot(fake, lambda bot: bot.get_me(), token="999999:WRONG")

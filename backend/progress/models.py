@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Action, Cluster
@@ -17,9 +17,11 @@ STATUSES = ("not_started", "in_progress", "completed", "blocked")
 
 class ProgressUpdate(Base):
     __tablename__ = "progress_update"
+    # an action's updates, and its latest one read from the index alone (the overview's blocked actions)
+    __table_args__ = (Index("ix_progress_update_action_id_id", "action_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"), index=True)  # or a cluster:
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id"))  # or a cluster:
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("cluster.id"), index=True)  # community reports
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.catalog.models import Action
@@ -19,7 +19,12 @@ OPEN, ANSWERED, EXHAUSTED = "open", "answered", "exhausted"
 
 class ReportingRound(Base):
     __tablename__ = "reporting_round"
-    __table_args__ = (UniqueConstraint("institution_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("institution_id", "period"),
+        # the overview: a period's rounds, the latest periods by due time, open rounds by due time
+        Index("ix_reporting_round_period_due_at", "period", "due_at"),
+        Index("ix_reporting_round_status_due_at", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
@@ -41,9 +46,14 @@ class RoundStep(Base):
     """One thing done on a round, with who and why."""
 
     __tablename__ = "round_step"
+    __table_args__ = (
+        # a round's steps (and whether it was prompted: the response rates); the latest alerts
+        Index("ix_round_step_round_id_what", "round_id", "what"),
+        Index("ix_round_step_what_at", "what", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_round.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_round.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     what: Mapped[str] = mapped_column(String(20))  # prompted, reminded, skipped, escalated, answered, ...
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))

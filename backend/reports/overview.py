@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Row, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.catalog.models import Action
@@ -135,17 +135,26 @@ def _prompted():
     return exists().where(RoundStep.round_id == ReportingRound.id, RoundStep.what.in_(PROMPT_KINDS))
 
 
+def _prompts():
+    """How many prompts went out on the round: a scalar subquery, so that each round is one
+    look-up in `ix_round_step_round_id_what` (PostgreSQL turns an EXISTS in a WHERE into a hash
+    of every prompt step ever logged)."""
+    return (
+        select(func.count())
+        .select_from(RoundStep)
+        .where(RoundStep.round_id == ReportingRound.id, RoundStep.what.in_(PROMPT_KINDS))
+        .correlate(ReportingRound)
+        .scalar_subquery()
+    )
+
+
 def _rates(session: Session, *, periods: Sequence[str], by, where=()) -> dict:
     """answered / prompted over `periods`, grouped by the column `by` (a group that prompted
-    nobody is absent)."""
+    nobody is absent). Each round counts once, its steps looked up rather than joined (a join
+    needs a DISTINCT over every step)."""
     rows = session.execute(
-        select(
-            by,
-            func.count(func.distinct(ReportingRound.id)),
-            func.count(func.distinct(case((ReportingRound.status == ANSWERED, ReportingRound.id)))),
-        )
-        .join(RoundStep, RoundStep.round_id == ReportingRound.id)
-        .where(ReportingRound.period.in_(list(periods)), RoundStep.what.in_(PROMPT_KINDS), *where)
+        select(by, func.count(), func.sum(case((ReportingRound.status == ANSWERED, 1), else_=0)))
+        .where(ReportingRound.period.in_(list(periods)), _prompts() > 0, *where)
         .group_by(by)
     )
     return {key: Rate(int(answered or 0), int(asked or 0)) for key, asked, answered in rows}
@@ -237,16 +246,21 @@ def escalations(session: Session) -> Bounded[Owed]:
 
 
 def alerts(session: Session, *, limit: int = 20) -> tuple[Alert, ...]:
-    rows = session.execute(
-        select(RoundStep, ReportingRound.period, Institution.short_name, Person.name)
-        .join(ReportingRound, ReportingRound.id == RoundStep.round_id)
-        .join(Institution, Institution.id == ReportingRound.institution_id)
-        .outerjoin(Person, Person.id == RoundStep.person_id)
-        .where(RoundStep.what.in_(ALERT_KINDS))
-        .order_by(RoundStep.at.desc(), RoundStep.id.desc())
-        .limit(limit)
-    ).all()
-    return tuple(Alert(aware(s.at), short, period, s.what, who, s.reason) for s, period, short, who in rows)
+    """The latest alerts, newest first: the latest `limit` of each kind, each read in order from
+    `ix_round_step_what_at` (however many alerts the store has kept), then merged."""
+    rows: list[Row] = []
+    for kind in ALERT_KINDS:
+        rows += session.execute(
+            select(RoundStep, ReportingRound.period, Institution.short_name, Person.name)
+            .join(ReportingRound, ReportingRound.id == RoundStep.round_id)
+            .join(Institution, Institution.id == ReportingRound.institution_id)
+            .outerjoin(Person, Person.id == RoundStep.person_id)
+            .where(RoundStep.what == kind)
+            .order_by(RoundStep.at.desc(), RoundStep.id.desc())
+            .limit(limit)
+        ).all()
+    rows.sort(key=lambda row: (aware(row[0].at), row[0].id), reverse=True)
+    return tuple(Alert(aware(s.at), short, period, s.what, who, s.reason) for s, period, short, who in rows[:limit])
 
 
 def _why_not(state: AddressState | None) -> str | None:
@@ -342,13 +356,16 @@ def bare(session: Session, *, now: datetime) -> Bounded[Bare]:
 
 def blocked(session: Session, *, limit: int = 20) -> tuple[Blocked, ...]:
     """Actions whose latest status is blocked, the latest report first."""
-    last = (
-        select(ProgressUpdate.action_id, func.max(ProgressUpdate.id).label("update_id"))
-        .join(Action, Action.id == ProgressUpdate.action_id)
-        .where(Action.status == "blocked")
-        .group_by(ProgressUpdate.action_id)
-        .subquery()
+    # Each blocked action's latest update: one look-up in ix_progress_update_action_id_id per action
+    # (not a grouping of every update of the blocked actions).
+    latest = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.action_id == Action.id)
+        .correlate(Action)
+        .scalar_subquery()
+        .label("update_id")
     )
+    last = select(Action.id.label("action_id"), latest).where(Action.status == "blocked").subquery()
     rows = session.execute(
         select(Action, Institution.short_name, ProgressUpdate.created_at, ProgressUpdate.note, Person.name)
         .join(Institution, Institution.id == Action.institution_id)

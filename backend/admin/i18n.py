@@ -141,6 +141,7 @@ def N_(singular: str, plural: str, count: int, **values: object) -> Text:
 # stays as it is (filters and exports use it); only its label is translated.
 LABELS = {
     "answered": _("answered"),
+    "open": _("awaiting an answer"),
     "pending": _("pending"),
     "prompted": _("prompted"),
     "reminded": _("reminded"),

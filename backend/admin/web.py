@@ -64,6 +64,14 @@ def _percent(part: int, whole: int) -> str:
 
 env.filters["when"] = _when
 env.filters["label"] = i18n.label
+
+
+def _bidi(value: object) -> Markup:
+    """A code or period ("2026-W49") kept in its own order inside right-to-left text."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
+env.filters["bidi"] = _bidi
 env.globals["percent"] = _percent
 env.globals["label"] = i18n.label
 

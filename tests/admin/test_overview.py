@@ -138,13 +138,13 @@ def rows(html: str) -> list[str]:
 
 def test_this_periods_rate_overall_and_per_institution(as_role, periods):
     html = as_role("secretariat").get("/admin/").text
-    assert f"This period: {periods[0]}" in html
+    assert f"This period: <bdi>{periods[0]}</bdi>" in html
     assert "20%" in html and "1 of 5 prompted institutions answered" in html
     inst = rows(section(html, "inst-h"))
     assert [r.split(" ")[0] for r in inst] == ["KSM", "MOH", "NPS", "TUR", "MOJ"]  # unanswered first
     moj = inst[-1]
     assert "answered" in moj and "Amina Yusuf" in moj and "3 of 12" in moj  # w-3, w-2 and w0
-    assert "2 of 12" in inst[1] and "| open |" in inst[1]  # MOH: w-3 and w-2; not this period
+    assert "2 of 12" in inst[1] and "| awaiting an answer |" in inst[1]  # MOH: w-3 and w-2; not this period
     assert 'href="/admin/roster?institution=MOJ"' in html and 'href="/admin/progress?institution=MOJ"' in html
 
 
@@ -173,7 +173,7 @@ def test_overdue_escalations_alerts(as_role, periods):
     assert [r.split(" | ")[0] for r in overdue] == ["KSM", "MOH", "NPS", "TUR"]
     assert all(periods[0] in r for r in overdue)
     moh = next(r for r in overdue if r.startswith("MOH"))
-    assert "Samuel Kiprop" in moh and "| open |" in moh
+    assert "Samuel Kiprop" in moh and "| awaiting an answer |" in moh
     assert "nobody left to ask" in next(r for r in overdue if r.startswith("NPS"))
     escalations = rows(section(html, "esc-h"))
     # w-1's substitutes, asked at w0 + 72 h, and MOH's for w0, asked at w0 + 96 h

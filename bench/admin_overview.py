@@ -29,6 +29,7 @@ import argparse
 import json
 import logging
 import random
+import re
 import statistics
 import sys
 import time
@@ -616,7 +617,10 @@ def measure(url: str, label: str, repeat: int, plans: int, code: str | None = No
     result: dict = {"label": label}
     app = create_app(ctx)
     with TestClient(app, base_url="https://testserver") as client:
-        r = client.post("/admin/login", data={"username": "bench-admin", "password": PASSWORD, "next": "/admin/"})
+        form = client.get("/admin/login").text  # the sign-in form's own token, with its cookie
+        token = re.search(r'name="login_token" value="([^"]+)"', form).group(1)
+        data = {"username": "bench-admin", "password": PASSWORD, "next": "/admin/", "login_token": token}
+        r = client.post("/admin/login", data=data)
         assert r.status_code in (200, 303), r.text[:300]
         times, size = [], 0
         for i in range(repeat + 2):

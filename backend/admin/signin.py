@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.accounts import audit, sessions, users
 from backend.accounts.sessions import SignedIn
 from backend.accounts.throttle import LoginThrottle
-from backend.admin.guard import csrf, reader, signed_in_user
+from backend.admin.guard import csrf, mask, reader, signed_in_user, unmask
 from backend.admin.i18n import _
 from backend.admin.web import client_of, render
 from backend.deps import context
@@ -41,11 +42,35 @@ def set_cookie(request: Request, response: Response, token: str, ctx: Context) -
     )
 
 
+# The sign-in form's own CSRF token, before any session exists: a random value in a cookie only
+# this path receives, and the same value (masked) in the form. A page on another site can post a
+# form here but cannot read or set that cookie, so it cannot sign a browser into its own account.
+LOGIN_COOKIE = "nmirf_login"
+
+
+def _login_form(request: Request, status_code: int = 200, **values) -> Response:
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+    values.setdefault("next", "/admin/")
+    response = render(
+        request, "login.html", status_code=status_code, title=_("Sign in"), login_token=mask(token), **values
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        max_age=2 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/admin/login",
+    )
+    return response
+
+
 @router.get("/admin/login")
 def login_page(request: Request, next: str = "/admin/", ctx: Context = Depends(context)):
     if signed_in_user(request, ctx):
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", title=_("Sign in"), next=_safe_next(next))
+    return _login_form(request, next=_safe_next(next))
 
 
 def _sign_in(ctx: Context, username: str, password: str, client: str) -> str | None:
@@ -65,17 +90,24 @@ async def login(
     username: str = Form("", max_length=200),
     password: str = Form("", max_length=300),
     next: str = Form("/admin/"),
+    login_token: str = Form("", max_length=200),
     ctx: Context = Depends(context),
 ):
+    expected = request.cookies.get(LOGIN_COOKIE) or ""
+    if not expected or not secrets.compare_digest(unmask(login_token), expected):
+        return _login_form(
+            request,
+            status_code=403,
+            next=_safe_next(next),
+            error=_("This sign-in form has expired. Please sign in again."),
+        )
     throttle: LoginThrottle = request.app.state.login_throttle
     name, client = users.normal(username), client_of(request)
     verdict = throttle.check(name, client)
     if not verdict.allowed:
-        return render(
+        return _login_form(
             request,
-            "login.html",
             status_code=429,
-            title=_("Sign in"),
             next=_safe_next(next),
             error=_("Too many failed attempts from here. Try again in {seconds} seconds.", seconds=verdict.retry_after),
         )
@@ -85,11 +117,9 @@ async def login(
     token = await run_in_threadpool(_sign_in, ctx, name, password, client)
     if token is None:
         throttle.failed(name, client)
-        return render(
+        return _login_form(
             request,
-            "login.html",
             status_code=401,
-            title=_("Sign in"),
             next=_safe_next(next),
             error=_("That user name and password do not match an active account."),
             username=name,
@@ -97,6 +127,7 @@ async def login(
     throttle.succeeded(name, client)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_cookie(request, response, token, ctx)
+    response.delete_cookie(LOGIN_COOKIE, path="/admin/login")
     return response
 
 

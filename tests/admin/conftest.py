@@ -29,8 +29,25 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD):
-    return client.post("/admin/login", data={"username": username, "password": password, "next": "/admin/"})
+def login_token(client) -> str:
+    """The sign-in form's token, as a browser gets it (its cookie comes with it). A browser
+    already signed in is sent on from the sign-in page, so its session cookie is left out of that
+    one request (and kept for the sign-in itself)."""
+    jar = client.cookies.jar
+    kept = [c for c in jar if c.name == "nmirf_session"]
+    for cookie in kept:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+    page = client.get("/admin/login")
+    for cookie in kept:
+        jar.set_cookie(cookie)
+    found = re.search(r'name="login_token" value="([^"]+)"', page.text)
+    assert found, "no sign-in token on the sign-in page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD, next: str = "/admin/"):
+    data = {"username": username, "password": password, "next": next, "login_token": login_token(client)}
+    return client.post("/admin/login", data=data)
 
 
 @contextmanager

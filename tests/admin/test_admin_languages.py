@@ -13,7 +13,7 @@ from backend.accounts import audit
 from backend.accounts.models import AdminUser, AuditEntry
 from backend.admin import i18n
 from backend.i18n import catalogs
-from tests.admin.conftest import csrf_of
+from tests.admin.conftest import csrf_of, login_token
 
 
 def choose(client: TestClient, language: str = "", timezone: str = ""):
@@ -91,7 +91,12 @@ def test_sign_in_page_follows_the_browsers_language(site):
         # a wrong password is said in the browser's language too
         r = client.post(
             "/admin/login",
-            data={"username": "secretariat", "password": "wrong", "next": "/admin/"},
+            data={
+                "username": "secretariat",
+                "password": "wrong",
+                "next": "/admin/",
+                "login_token": login_token(client),
+            },
             headers={"Accept-Language": "fr"},
         )
         assert r.status_code == 401 and "ne correspondent à aucun compte actif" in r.text

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from backend.accounts.models import AuditEntry, WebSession
-from tests.admin.conftest import PASSWORD, csrf_of, sign_in
+from tests.admin.conftest import PASSWORD, csrf_of, login_token, sign_in
 
 
 def test_pages_need_a_session(site):
@@ -132,7 +132,7 @@ def test_no_open_redirect_after_sign_in(site):
         for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
             r = client.post(
                 "/admin/login",
-                data={"username": "viewer", "password": PASSWORD, "next": target},
+                data={"username": "viewer", "password": PASSWORD, "next": target, "login_token": login_token(client)},
                 follow_redirects=False,
             )
             assert r.status_code == 303
@@ -144,3 +144,21 @@ def test_fastapi_docs_are_not_open(site):
     with TestClient(app) as client:
         for path in ("/docs", "/redoc", "/openapi.json"):
             assert client.get(path).status_code == 404
+
+
+def test_the_sign_in_form_has_its_own_csrf_token(site):
+    """A page elsewhere cannot sign this browser into another account: without the sign-in
+    form's token (and its cookie) the right password is refused."""
+    ctx, app = site
+    with TestClient(app, base_url="https://testserver") as client:
+        data = {"username": "viewer", "password": PASSWORD, "next": "/admin/"}
+        r = client.post("/admin/login", data=data, follow_redirects=False)
+        assert r.status_code == 403 and "expired" in r.text
+        token = login_token(client)
+        cookie = client.cookies.get("nmirf_login")
+        client.cookies.clear()  # a forged post carries the token seen once, but not the cookie
+        assert client.post("/admin/login", data=data | {"login_token": token}).status_code == 403
+        client.cookies.set("nmirf_login", cookie)
+        assert client.post("/admin/login", data=data | {"login_token": token + "x"}).status_code == 403
+        r = client.post("/admin/login", data=data | {"login_token": token}, follow_redirects=False)
+        assert r.status_code == 303

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -66,8 +67,12 @@ def test_demo_chat_records_an_update(tmp_path):
         admin = expect("Admin view:")  # "Admin view: URL  user: demo  password: P  (shown once)"
         url, password = admin.split()[2], admin.split("password:")[1].split()[0]
         with httpx.Client(base_url=url.rsplit("/admin/", 1)[0]) as browser:
+            page = browser.get("/admin/login").text  # the form carries its own token (and cookie)
+            token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
             signed = browser.post(
-                "/admin/login", data={"username": "demo", "password": password}, follow_redirects=True
+                "/admin/login",
+                data={"username": "demo", "password": password, "login_token": token},
+                follow_redirects=True,
             )
             assert signed.status_code == 200 and "<h1>Overview</h1>" in signed.text
         expect("Week of")

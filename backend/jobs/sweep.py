@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from backend.accounts import sessions as web_sessions
-from backend.db import aware
 from backend.inbox.models import InboxMessage
 from backend.outbox.models import OutboxMessage
 from backend.schedule import planner
@@ -19,14 +18,14 @@ from backend.wiring.context import Context
 def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | None = None) -> dict[str, int]:
     """Re-enqueue what no queue holds any more: rows whose job Redis lost (or never got), sends
     whose lease ended (their worker died). A row whose job is still waiting in a queue is left
-    alone, however long the queue, unless it has waited ten times STALE_AFTER_SECONDS (a job
-    lost while its id stayed marked). With SCHEDULER_ENABLED, the scheduler's pass first
+    alone, however long the queue and however old the row: re-enqueuing old rows at every sweep
+    grew the queues faster than workers drained them (docs/faults.md). With SCHEDULER_ENABLED, the scheduler's pass first
     (backend/schedule/planner.py): one process does both."""
     run = ctx.settings.scheduler_enabled if schedule is None else schedule
     rounds = planner.tick(ctx, now) if run else None
     expired = fire_due(ctx, now)
     grace = timedelta(seconds=ctx.settings.stale_after_seconds)
-    stale, lost = now - grace, now - 10 * grace
+    stale = now - grace
     waiting_in, waiting_out = ctx.dispatcher.pending("inbound"), ctx.dispatcher.pending("send")
     with ctx.db.transaction() as session:
         # Signed-in browsers past their idle or absolute timeout: their rows go.
@@ -50,22 +49,21 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | No
         )
         inbox = [
             row_id
-            for row_id, received in session.execute(
-                select(InboxMessage.id, InboxMessage.received_at)
+            for (row_id,) in session.execute(
+                select(InboxMessage.id)
                 .where(InboxMessage.status == "new", InboxMessage.received_at <= stale)
                 .order_by(InboxMessage.id)
             )
-            if row_id not in waiting_in or aware(received) <= lost
+            if row_id not in waiting_in
         ][:limit]
         outbox = [
             (row_id, priority, channel)
-            for row_id, priority, channel, status, due in session.execute(
+            for row_id, priority, channel, status in session.execute(
                 select(
                     OutboxMessage.id,
                     OutboxMessage.priority,
                     OutboxMessage.channel,
                     OutboxMessage.status,
-                    OutboxMessage.next_attempt_at,
                 )
                 .where(
                     OutboxMessage.status.in_(("queued", "sending")),
@@ -75,7 +73,7 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | No
                 )
                 .order_by(OutboxMessage.priority, OutboxMessage.id)
             )
-            if status == "sending" or row_id not in waiting_out or aware(due) <= lost
+            if status == "sending" or row_id not in waiting_out
         ][:limit]
     for inbox_id in inbox:
         ctx.dispatcher.enqueue_inbound(inbox_id)

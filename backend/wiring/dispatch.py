@@ -11,11 +11,13 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 from itertools import count
 from typing import Protocol
+from uuid import uuid4
 
 from backend.config import Settings
 from bot.handlers import channel_names
@@ -61,18 +63,26 @@ def _send_queue(priority: int, channel: str) -> str:
     return f"send-bulk-{channel}" if channel in BULK_CHANNELS else "send-bulk-sms"
 
 
-PENDING = "nmirf:pending:{}"  # ids whose job is in a queue (or scheduled): the sweep leaves them be
 # ids whose job a worker is running, scored by when that lease ends: a worker killed mid-job
 # stops renewing nothing, so its ids fall out of `pending()` RUNNING_LEASE_SECONDS later and the
 # sweep re-enqueues them. A job outliving its lease is harmless: jobs are idempotent.
 RUNNING = "nmirf:running:{}"
 RUNNING_LEASE_SECONDS = 15.0
+KIND_QUEUES = {"inbound": ("inbound",), "send": QUEUES[1:]}
+
+
+def _job_id(kind: str, item_id: int) -> str:
+    """A job's id names its row ("send-42-<random>"), so what the queues hold can be read back."""
+    return f"{kind}-{item_id}-{uuid4().hex}"
 
 
 class RQDispatcher:
-    """Jobs on Redis through RQ. Beside the queues, a set per kind holds the ids whose job is
-    waiting, so the sweep re-enqueues only what Redis lost, not what is merely far down a long
-    queue. The set lives and dies with the queues."""
+    """Jobs on Redis through RQ. `pending()` reads back the row ids the queues (and their
+    scheduled registries) really hold, plus the running leases, in one snapshot: the sweep
+    re-enqueues only what Redis lost or a dead worker dropped, never a job merely far down a long
+    queue. (A set of marks, as before, could not tell a job waiting from one popped by a worker
+    killed before it started, so old rows were re-enqueued at every sweep: the queues grew faster
+    than the workers drained them; docs/faults.md, kill-worker and outages.)"""
 
     def __init__(self, redis_url: str):
         from redis import Redis
@@ -82,39 +92,44 @@ class RQDispatcher:
         self.queues = {name: Queue(name, connection=self.redis) for name in QUEUES}
 
     def enqueue_inbound(self, inbox_id: int) -> None:
-        self.redis.sadd(PENDING.format("inbound"), inbox_id)
-        self.queues["inbound"].enqueue(PROCESS, inbox_id, result_ttl=0, failure_ttl=86400)
+        job_id = _job_id("inbound", inbox_id)
+        self.queues["inbound"].enqueue(PROCESS, inbox_id, job_id=job_id, result_ttl=0, failure_ttl=86400)
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
         queue = self.queues[_send_queue(priority, channel)]
         args = (SEND, outbox_id, channel, priority > 0)
-        self.redis.sadd(PENDING.format("send"), outbox_id)
+        job_id = _job_id("send", outbox_id)
         if delay > 0:  # run by the scheduler of a worker (`nmirf worker` starts one)
-            queue.enqueue_in(timedelta(seconds=delay), *args, result_ttl=0, failure_ttl=86400)
+            queue.enqueue_in(timedelta(seconds=delay), *args, job_id=job_id, result_ttl=0, failure_ttl=86400)
         else:
-            queue.enqueue(*args, result_ttl=0, failure_ttl=86400)
+            queue.enqueue(*args, job_id=job_id, result_ttl=0, failure_ttl=86400)
 
     def started(self, kind: str, item_id: int) -> None:
-        pipe = self.redis.pipeline()
-        pipe.srem(PENDING.format(kind), item_id)
-        pipe.zadd(RUNNING.format(kind), {str(item_id): time.time() + RUNNING_LEASE_SECONDS})
-        pipe.execute()
+        self.redis.zadd(RUNNING.format(kind), {str(item_id): time.time() + RUNNING_LEASE_SECONDS})
 
     def finished(self, kind: str, item_id: int) -> None:
-        pipe = self.redis.pipeline()
-        pipe.srem(PENDING.format(kind), item_id)
-        pipe.zrem(RUNNING.format(kind), str(item_id))
-        pipe.execute()
+        self.redis.zrem(RUNNING.format(kind), str(item_id))
 
     def pending(self, kind: str) -> set[int]:
-        """Ids waiting in a queue, or being run by a live worker (its lease not yet ended)."""
+        """Ids whose job waits in a queue (or is scheduled), or that a live worker runs (its lease
+        not yet ended). A job a worker has just popped and not yet started is in neither for a
+        moment: at worst the sweep then adds one harmless duplicate."""
         now = time.time()
-        pipe = self.redis.pipeline()
+        pipe = self.redis.pipeline()  # MULTI: one consistent snapshot
         pipe.zremrangebyscore(RUNNING.format(kind), "-inf", now)
-        pipe.smembers(PENDING.format(kind))
         pipe.zrange(RUNNING.format(kind), 0, -1)
-        _, waiting, running = pipe.execute()
-        return {int(x) for x in waiting} | {int(x) for x in running}
+        for name in KIND_QUEUES[kind]:
+            pipe.lrange(self.queues[name].key, 0, -1)
+            pipe.zrange(self.queues[name].scheduled_job_registry.key, 0, -1)
+        _, running, *held = pipe.execute()
+        ids = {int(x) for x in running}
+        prefix = f"{kind}-"
+        for job_ids in held:
+            for raw in job_ids:
+                job_id = raw.decode() if isinstance(raw, bytes) else raw
+                if job_id.startswith(prefix):
+                    ids.add(int(job_id.split("-", 2)[1]))
+        return ids
 
     def start(self) -> None:
         pass
@@ -133,29 +148,31 @@ class InProcessDispatcher:
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
-        self._pending: dict[str, set[int]] = {"inbound": set(), "send": set()}
+        # jobs waiting (queued or on a timer) per id, and the job being run: what `pending()` says
+        self._waiting: dict[str, Counter] = {"inbound": Counter(), "send": Counter()}
+        self._running: tuple[str, int] | None = None
         self._lock = threading.Lock()
 
     def enqueue_inbound(self, inbox_id: int) -> None:
         with self._lock:
-            self._pending["inbound"].add(inbox_id)
+            self._waiting["inbound"][inbox_id] += 1
         self._put(0, PROCESS, (inbox_id,))
 
     def started(self, kind: str, item_id: int) -> None:
         pass  # this process's own thread: it cannot die without the process
 
     def finished(self, kind: str, item_id: int) -> None:
-        with self._lock:
-            self._pending[kind].discard(item_id)
+        pass  # `_run` knows when a job ends, whatever it returns
 
     def pending(self, kind: str) -> set[int]:
         with self._lock:
-            return set(self._pending[kind])
+            running = {self._running[1]} if self._running and self._running[0] == kind else set()
+            return {i for i, n in self._waiting[kind].items() if n > 0} | running
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
         args = (1 if priority == 0 else 2, SEND, (outbox_id, channel, priority > 0))
         with self._lock:
-            self._pending["send"].add(outbox_id)
+            self._waiting["send"][outbox_id] += 1
         if delay > 0:
             timer = threading.Timer(delay, self._put, args)
             timer.daemon = True
@@ -187,12 +204,20 @@ class InProcessDispatcher:
             _rank, _seq, func, args = self._queue.get()
             if func is None:
                 return
+            kind, item_id = ("inbound" if func == PROCESS else "send"), args[0]
+            with self._lock:
+                self._waiting[kind][item_id] -= 1
+                if self._waiting[kind][item_id] <= 0:
+                    del self._waiting[kind][item_id]
+                self._running = (kind, item_id)
             try:
                 if func not in funcs:
                     funcs[func] = resolve(func)
                 funcs[func](*args)
             except Exception:  # noqa: BLE001 - the row stays unfinished; the sweep retries it
                 log.exception("job %s%s failed", func, args)
+            with self._lock:
+                self._running = None
             if self._queue.empty():
                 self._idle.set()
 

@@ -1,13 +1,14 @@
 """Login throttling with the `limits` library (moving windows; in Redis when there is one, so
 every web process counts together; in memory in the embedded default).
 
-Three counters of failed sign-ins, chosen so that a guesser is slowed and the real user is
-never locked out:
-- per account and client address: past PAIR failures, that address may not try that account
-  until the window moves (the real user, elsewhere, is not affected);
-- per client address: past ADDRESS failures, that address may not try any account;
+Three counters, chosen so that a guesser is slowed and the real user is never locked out:
+- per account and client address: past PAIR attempts (counted before the password is checked;
+  a successful sign-in clears it), that address may not try that account until the window
+  moves (the real user, elsewhere, is not affected);
+- per client address: past ADDRESS attempts, that address may not try any account;
 - per account from everywhere: past ACCOUNT failures, every answer for that account is slowed
-  by SLOW_SECONDS, but never refused, so a distributed guesser cannot lock the owner out."""
+  by SLOW_SECONDS, but never refused, so a distributed guesser cannot lock the owner out.
+The same counters guard the current password asked when a password is changed."""
 
 from __future__ import annotations
 
@@ -39,16 +40,17 @@ class LoginThrottle:
         self.account: RateLimitItem = parse(ACCOUNT)
 
     def check(self, username: str, client: str) -> Verdict:
+        """Counts this attempt before the password is looked at (a burst of parallel tries cannot
+        all pass a check made before any of them failed); a sign-in that succeeds takes its
+        attempt back from the account-and-address count."""
         for item, keys in ((self.pair, ("pair", username, client)), (self.address, ("address", client))):
-            if not self.limiter.test(item, *keys):
+            if not self.limiter.hit(item, *keys):
                 reset = self.limiter.get_window_stats(item, *keys).reset_time
                 return Verdict(False, retry_after=max(1, int(reset - time.time())))
         slow = not self.limiter.test(self.account, "account", username)
         return Verdict(True, delay=SLOW_SECONDS if slow else 0.0)
 
     def failed(self, username: str, client: str) -> None:
-        self.limiter.hit(self.pair, "pair", username, client)
-        self.limiter.hit(self.address, "address", client)
         self.limiter.hit(self.account, "account", username)
 
     def succeeded(self, username: str, client: str) -> None:

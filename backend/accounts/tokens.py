@@ -38,7 +38,8 @@ def revoke(session: Session, *, name: str, now: datetime) -> None:
     if row is None:
         raise AccountError(f"no active token named {name!r} (see `nmirf api-token list`)")
     row.revoked_at = now
-    row.name = f"{row.name} (revoked {now:%Y-%m-%d %H:%M})"  # the name can be used again
+    # The name can be used again; the old row keeps a shortened one that fits and is unique.
+    row.name = f"{row.name[:40]} (revoked {now:%Y-%m-%d %H:%M} #{row.id})"
 
 
 def check(session: Session, token: str, now: datetime) -> ApiToken | None:

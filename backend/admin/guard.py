@@ -95,7 +95,7 @@ async def csrf(request: Request, ctx: Context = Depends(context)) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if user is None or not sent or not secrets.compare_digest(unmask(sent), user.csrf_token):
+    if user is None or not sent or not secrets.compare_digest(unmask(sent).encode(), user.csrf_token.encode()):
         raise HTTPException(
             status_code=403,
             detail=_("The form has expired or did not come from this site: reload the page and try again."),

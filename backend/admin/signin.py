@@ -94,7 +94,7 @@ async def login(
     ctx: Context = Depends(context),
 ):
     expected = request.cookies.get(LOGIN_COOKIE) or ""
-    if not expected or not secrets.compare_digest(unmask(login_token), expected):
+    if not expected or not secrets.compare_digest(unmask(login_token).encode(), expected.encode()):
         return _login_form(
             request,
             status_code=403,
@@ -157,9 +157,18 @@ def change_password(
 ):
     now = datetime.now(UTC)
     error: str | None = None
+    throttle: LoginThrottle = request.app.state.login_throttle
+    verdict = throttle.check(user.username, client_of(request))
+    if not verdict.allowed:  # the current password is guessed no faster than at sign-in
+        error = _("Too many failed attempts from here. Try again in {seconds} seconds.", seconds=verdict.retry_after)
+        return render(request, "password.html", status_code=429, title=_("Change your password"), error=error)
     with ctx.db.transaction() as db:
         account = users.authenticate(db, user.username, current)
         if account is None:
+            throttle.failed(user.username, client_of(request))
+            audit.record(
+                db, username=user.username, action="password_change_failed", now=now, client=client_of(request)
+            )
             error = _("Your current password is not right.")
         elif new != repeat:
             error = _("The two new passwords differ.")

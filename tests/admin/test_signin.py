@@ -162,3 +162,33 @@ def test_the_sign_in_form_has_its_own_csrf_token(site):
         assert client.post("/admin/login", data=data | {"login_token": token + "x"}).status_code == 403
         r = client.post("/admin/login", data=data | {"login_token": token}, follow_redirects=False)
         assert r.status_code == 303
+
+
+def test_a_forged_token_of_any_bytes_is_a_403_not_a_500(site, as_role):
+    import base64
+
+    client = as_role("viewer")
+    odd = base64.urlsafe_b64encode(b"\x00\x80").decode()  # unmasks to a non-ASCII character
+    assert client.post("/admin/logout", data={"csrf_token": odd}).status_code == 403
+    with TestClient(site[1], base_url="https://testserver") as anonymous:
+        anonymous.cookies.set("nmirf_login", "x")
+        data = {"username": "viewer", "password": PASSWORD, "login_token": odd}
+        assert anonymous.post("/admin/login", data=data).status_code == 403
+
+
+def test_any_token_name_can_be_revoked_and_used_again(database_url):
+    from backend.accounts import tokens
+    from backend.accounts.models import ApiToken
+    from tests.conftest import running_context, settings_for
+
+    with running_context(settings_for(database_url)) as ctx:
+        name = "n" * 80
+        for _ in range(2):  # the same long name twice in the same minute
+            with ctx.db.transaction() as db:
+                secret = tokens.create(db, name=name, now=datetime.now(UTC))
+            with ctx.db.transaction() as db:
+                tokens.revoke(db, name=name, now=datetime.now(UTC))
+            with ctx.db.transaction() as db:
+                assert tokens.check(db, secret, datetime.now(UTC)) is None
+        with ctx.db.transaction() as db:
+            assert all(len(row.name) <= 80 for row in db.scalars(select(ApiToken)))

@@ -7,7 +7,7 @@ import time
 from fastapi.testclient import TestClient
 
 from backend.accounts import throttle
-from tests.admin.conftest import PASSWORD, sign_in
+from tests.admin.conftest import PASSWORD, csrf_of, sign_in
 
 
 def client_at(app, address: str) -> TestClient:
@@ -50,6 +50,30 @@ def test_a_distributed_guesser_slows_the_account_but_never_locks_it(site, monkey
 def test_counted_in_redis_so_every_web_process_shares_the_count(redis_url):
     first, second = throttle.LoginThrottle(redis_url), throttle.LoginThrottle(redis_url)
     for _ in range(5):
+        assert first.check("amina", "203.0.113.20").allowed
         first.failed("amina", "203.0.113.20")
     assert not second.check("amina", "203.0.113.20").allowed  # another process sees the count
     assert second.check("amina", "198.51.100.20").allowed
+
+
+def test_a_burst_of_parallel_guesses_is_counted_before_any_fails(site):
+    """Each attempt is counted when it arrives, before its password is checked: a burst cannot
+    slip past a count that only failures would raise."""
+    ctx, app = site
+    limiter = app.state.login_throttle
+    verdicts = [limiter.check("secretariat", "203.0.113.30") for _ in range(8)]  # none failed yet
+    assert [v.allowed for v in verdicts] == [True] * 5 + [False] * 3
+
+
+def test_the_current_password_is_guessed_no_faster_when_changing_it(site, as_role):
+    ctx, app = site
+    client = as_role("viewer")
+    token = csrf_of(client.get("/admin/password").text)
+    form = {
+        "csrf_token": token,
+        "current": "wrong guess 123",
+        "new": "a new pass phrase",
+        "repeat": "a new pass phrase",
+    }
+    codes = [client.post("/admin/password", data=form).status_code for _ in range(6)]
+    assert codes[:4] == [400] * 4 and codes[-1] == 429  # sign-in's attempt counted too

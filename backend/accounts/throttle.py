@@ -5,7 +5,8 @@ Three counters, chosen so that a guesser is slowed and the real user is never lo
 - per account and client address: past PAIR attempts (counted before the password is checked;
   a successful sign-in clears it), that address may not try that account until the window
   moves (the real user, elsewhere, is not affected);
-- per client address: past ADDRESS attempts, that address may not try any account;
+- per client address: past ADDRESS failures, that address may not try any account (failures
+  only: many colleagues signing in from one office address are not held up);
 - per account from everywhere: past ACCOUNT failures, every answer for that account is slowed
   by SLOW_SECONDS, but never refused, so a distributed guesser cannot lock the owner out.
 The same counters guard the current password asked when a password is changed."""
@@ -43,14 +44,20 @@ class LoginThrottle:
         """Counts this attempt before the password is looked at (a burst of parallel tries cannot
         all pass a check made before any of them failed); a sign-in that succeeds takes its
         attempt back from the account-and-address count."""
-        for item, keys in ((self.pair, ("pair", username, client)), (self.address, ("address", client))):
-            if not self.limiter.hit(item, *keys):
-                reset = self.limiter.get_window_stats(item, *keys).reset_time
-                return Verdict(False, retry_after=max(1, int(reset - time.time())))
+        pair, address = ("pair", username, client), ("address", client)
+        if not self.limiter.hit(self.pair, *pair):
+            return self._refused(self.pair, pair)
+        if not self.limiter.test(self.address, *address):
+            return self._refused(self.address, address)
         slow = not self.limiter.test(self.account, "account", username)
         return Verdict(True, delay=SLOW_SECONDS if slow else 0.0)
 
+    def _refused(self, item: RateLimitItem, keys: tuple[str, ...]) -> Verdict:
+        reset = self.limiter.get_window_stats(item, *keys).reset_time
+        return Verdict(False, retry_after=max(1, int(reset - time.time())))
+
     def failed(self, username: str, client: str) -> None:
+        self.limiter.hit(self.address, "address", client)
         self.limiter.hit(self.account, "account", username)
 
     def succeeded(self, username: str, client: str) -> None:

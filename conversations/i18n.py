@@ -25,8 +25,9 @@ DOMAIN = "messages"
 
 
 @cache
-def _compiled(language: str) -> bytes | None:
-    po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def compiled(language: str, domain: str = DOMAIN) -> bytes | None:
+    """A language's catalogue of `domain` compiled in memory (no .mo files to keep in step)."""
+    po = LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po"
     if not po.exists():
         return None
     with po.open("rb") as fh:
@@ -42,7 +43,7 @@ def translations(language: str, default: str = "en") -> gettext.NullTranslations
     chain = [
         gettext.GNUTranslations(io.BytesIO(mo))
         for code in dict.fromkeys((language, default))
-        if (mo := _compiled(code)) is not None
+        if (mo := compiled(code)) is not None
     ]
     if not chain:
         return gettext.NullTranslations()

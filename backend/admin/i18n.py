@@ -17,12 +17,10 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from markupsafe import escape
 
-from conversations.i18n import LOCALES_DIR, locale_of, right_to_left
+from conversations.i18n import LOCALES_DIR, compiled, locale_of, right_to_left
 
 DOMAIN = "admin"
 SOURCE = "en"
@@ -37,15 +35,8 @@ def languages() -> tuple[str, ...]:
 
 @cache
 def _catalogue(language: str) -> Translations | None:
-    po = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po.exists():
-        return None
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=language)
-    buf = io.BytesIO()
-    write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
-    return Translations(buf, domain=DOMAIN)
+    mo = compiled(language, DOMAIN)
+    return None if mo is None else Translations(io.BytesIO(mo), domain=DOMAIN)
 
 
 @cache

@@ -15,20 +15,18 @@ from backend.admin.guard import CHANGE, reader
 from backend.admin.i18n import _
 from backend.admin.meetings import number
 from backend.deps import context
+from backend.imports.csvfile import guard_cell
 from backend.reports import meetings as reports
 from backend.wiring.context import Context
 
 router = APIRouter(prefix="/admin")
 
 COLUMNS = ("meeting", "title", "starts", "institution", "person", "role", "answer", "answered_at")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab, a carriage
-    return) is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+    """A cell a spreadsheet shows as text (backend/imports/csvfile.py `guard_cell`)."""
+    return guard_cell("" if value is None else str(value))
 
 
 def to_csv(rows: list[reports.AttendanceRow], *, phones: bool) -> str:

@@ -24,6 +24,7 @@ from backend.catalog.models import (
     recommendation_sdg,
 )
 from backend.db import aware
+from backend.imports.csvfile import guard_cell
 from backend.inbox.models import InboxMessage
 from backend.progress.models import STATUSES, ProgressUpdate
 from backend.roster.models import Institution, Person
@@ -351,15 +352,12 @@ COLUMNS = (
     "channel",
     "reported by",
 )
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage return,
-    which some spreadsheets skip before such a sign) gets a leading single quote (OWASP's CSV
-    injection advice), so `=HYPERLINK(...)` in a note is never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+    """A cell a spreadsheet shows as text (backend/imports/csvfile.py `guard_cell`: `=HYPERLINK(...)`
+    in a note is never run as a formula)."""
+    return guard_cell("" if value is None else str(value))
 
 
 def csv_lines(updates: Iterable[Update], *, with_phone: bool) -> Iterator[str]:

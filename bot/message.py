@@ -152,11 +152,22 @@ class UnknownStatus(Exception):
 class DeliveryError(Exception):
     """A send that did not go through. `permanent` errors must not be retried on this address."""
 
-    def __init__(self, message: str, *, permanent: bool, code: str = "", retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str = "",
+        retry_after: float | None = None,
+        provider_wide: bool = False,
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.code = code
         self.retry_after = retry_after
+        # The provider took no message just then (a rate limit, an outage, no network): the
+        # channel waits, and this message does not use up its attempts.
+        self.provider_wide = provider_wide
 
 
 class WebhookRejected(Exception):

@@ -214,6 +214,12 @@ def _everyone() -> tuple[dict[str, set[str]], dict[str, set[tuple[str, str]]]]:
     return words, near
 
 
+def warm() -> None:
+    """Load every language's keywords now (seconds, with Thai's word list), so that a worker's
+    first message is not the one that waits for it."""
+    _longest()
+
+
 @cache
 def _longest() -> int:
     """The longest first word of any keyword: a longer typed word cannot be one edit away."""

@@ -24,6 +24,7 @@ from backend.config import get_settings
 from backend.jobs.sweep import sweep
 from backend.wiring.context import Context, Outage, outage_errors
 from backend.wiring.dispatch import make_worker
+from conversations.parse import warm
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "demo"
 
@@ -61,7 +62,22 @@ def cmd_serve(args) -> int:
 
 
 OUTAGES = outage_errors()  # what a lost database or Redis raises: the loops below wait and retry
-MAX_BACKOFF_SECONDS = 30.0
+MAX_BACKOFF_SECONDS = 5.0  # a lost server is asked again this often (one refused connection: cheap)
+
+
+class OnceAnOutage(logging.Filter):
+    """RQ logs each of its own reconnection tries to a lost Redis; one line per outage is enough
+    (a try after five quiet minutes counts as a new outage)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = float("-inf")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "could not connect to Redis" not in record.getMessage():
+            return True
+        quiet, self.last = time.monotonic() - self.last > 300, time.monotonic()
+        return quiet
 
 
 def cmd_worker(args) -> int:
@@ -70,8 +86,11 @@ def cmd_worker(args) -> int:
         print("REDIS_URL is not set: without Redis, `nmirf serve` runs the jobs itself", file=sys.stderr)
         return 2
     make_ctx()
+    logging.getLogger("rq.worker").addFilter(OnceAnOutage())
+    warm()  # the keyword tables, loaded before the first job rather than during it
     outage, backoff = Outage("Redis"), 1.0
     while True:
+        started = time.monotonic()
         try:
             worker = make_worker(settings.redis_url, args.queues.split(",") if args.queues else None)
             outage.recovered()
@@ -79,6 +98,8 @@ def cmd_worker(args) -> int:
             worker.work(with_scheduler=True, burst=args.burst, logging_level="WARNING")
         except OUTAGES as exc:  # Redis went away: wait, reconnect, go on (never exit)
             outage.failed(exc)
+            if time.monotonic() - started > MAX_BACKOFF_SECONDS:  # it had been working: a new outage
+                backoff = 1.0
             time.sleep(backoff)
             backoff = min(2 * backoff, MAX_BACKOFF_SECONDS)
             continue

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from backend.inbox.models import InboxMessage
 from backend.roster import service as roster
 from backend.sessions.runner import Runner
-from backend.wiring.context import get_context
+from backend.wiring.context import get_context, outage_errors
+from backend.wiring.ride_out import ride_out
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -23,7 +24,7 @@ def process_inbound(inbox_id: int) -> None:
     ctx = get_context()
     ctx.dispatcher.started("inbound", inbox_id)
     try:
-        _process(ctx, inbox_id)
+        ride_out(ctx.db, lambda: _process(ctx, inbox_id))
     finally:  # handled, failed or set aside: no job of ours waits for it now (the sweep may retry it)
         ctx.dispatcher.finished("inbound", inbox_id)
 
@@ -66,6 +67,8 @@ def _process(ctx, inbox_id: int) -> None:
                 item.processed_at = now
             for out in runner.outbox:
                 work.send(out)
+    except outage_errors():
+        raise  # the database or Redis went away: not this message's fault, not an attempt
     except Exception as exc:
         _record_failure(inbox_id, exc)
         raise

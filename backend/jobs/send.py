@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.outbox.send import send
 from backend.wiring.context import get_context
+from backend.wiring.ride_out import ride_out
 
 
 def send_outbound(outbox_id: int, channel: str = "", bulk: bool = False) -> str:
@@ -13,7 +14,7 @@ def send_outbound(outbox_id: int, channel: str = "", bulk: bool = False) -> str:
     ctx.dispatcher.started("send", outbox_id)
     status = "crashed"
     try:
-        status = send(ctx, outbox_id, channel, bulk)
+        status = ride_out(ctx.db, lambda: send(ctx, outbox_id, channel, bulk))
         return status
     finally:
         if status not in ("deferred", "queued", "sending"):  # no job of ours waits for this row now

@@ -21,8 +21,24 @@ RANK = {"queued": 0, "sending": 0, "sent": 1, "delivered": 2}
 ANSWERS = ("reply", "stop_ack")  # answers go back where the person wrote; they never fail over
 
 
+# A provider refusing every message (a rate limit, an outage, no network) holds the channel, not
+# the message: all its sends wait for the hold to end, then go at the channel's rate, so a backlog
+# drains at the configured rate once the provider is back. Such refusals do not use up a
+# message's attempts until it has met PROVIDER_ERRORS_ALLOWED of them (holds of 1, 2, 4 ... 30 s:
+# about 25 minutes of a provider refusing everything); then they count as attempts.
+PROVIDER_ERRORS_ALLOWED = 50
+PROVIDER_HOLD_MAX = 30.0
+
+
 def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(2**attempt, 300))
+
+
+def provider_hold(error: DeliveryError, provider_errors: int) -> float:
+    """Seconds the channel waits after a provider-wide refusal: its Retry-After, else 1, 2, 4 ... 30."""
+    if error.retry_after:
+        return min(float(error.retry_after), 3600.0)
+    return min(2.0 ** max(provider_errors - 1, 0), PROVIDER_HOLD_MAX)
 
 
 def record_failure(
@@ -37,7 +53,14 @@ def record_failure(
 ) -> str:
     """Retry later, move on to the next channel, or give up; returns the row's new status."""
     row.error = f"{error.code}: {error}"[:1000] if error.code else str(error)[:1000]
-    if channel.classify(error) is ErrorKind.RETRY and attempts < max_attempts:
+    retry = channel.classify(error) is ErrorKind.RETRY
+    if retry and error.provider_wide and row.provider_errors < PROVIDER_ERRORS_ALLOWED:
+        row.provider_errors += 1
+        row.attempts = max(0, attempts - 1)  # the lease counted this try: the provider failed, not it
+        row.status = "queued"
+        row.next_attempt_at = now + timedelta(seconds=provider_hold(error, row.provider_errors))
+        return row.status
+    if retry and attempts < max_attempts:
         wait = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempts)
         row.status, row.next_attempt_at = "queued", now + wait
         return row.status

@@ -30,6 +30,9 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Tries the provider refused as a whole (rate limit, outage, no network): not the message's
+    # fault, so not counted in `attempts` up to PROVIDER_ERRORS_ALLOWED (backend/outbox/delivery.py).
+    provider_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -30,6 +30,7 @@ from backend.roster.models import Person
 from backend.wiring.context import Context
 from backend.wiring.dispatch import BULK_CHANNELS
 from backend.wiring.pacing import Limit, PaceLater
+from backend.wiring.ride_out import ride_out
 from bot.message import Address, DeliveryError, OutboundMessage, ReplyButton
 from bot.segments import count_segments
 from conversations.budget import sms_text
@@ -37,6 +38,9 @@ from conversations.budget import sms_text
 log = logging.getLogger(__name__)
 BULK_MAX_WAIT = 0.05  # how far ahead a bulk send may book: replies never queue behind more
 _deferred_in_a_row = 0  # this process's bulk sends put back one after another
+
+
+SEND_LIMITED = ("telegram", "sms", "whatsapp")  # channels paced by a rate (their pacer key: the name)
 
 
 def _limit(settings, channel: str) -> Limit | None:
@@ -181,6 +185,7 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
         time.sleep(wait)
     carrier = ctx.channels[message.address.channel_name]
     error: DeliveryError | None = None
+    provider_id: str | None = None
     try:
         provider_id = carrier.send(message)
     except DeliveryError as exc:
@@ -188,6 +193,12 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
     except Exception as exc:  # noqa: BLE001 - an unexpected sender bug is retried like an outage
         log.exception("sender crashed on outbox %s", outbox_id)
         error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False, code="crash")
+    # The provider has it (or said no): the outcome is recorded even if the database is away
+    # for a while, so that a message it took is not sent again when its lease ends.
+    return ride_out(ctx.db, lambda: _record(ctx, outbox_id, carrier, provider_id, error, attempts))
+
+
+def _record(ctx: Context, outbox_id: int, carrier, provider_id: str | None, error, attempts: int) -> str:
     with ctx.work() as work:
         row = work.session.get(OutboxMessage, outbox_id, with_for_update=True)
         assert row is not None  # leased above; outbox rows are never deleted
@@ -199,5 +210,8 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
             work.session, row, error, carrier, attempts=attempts, max_attempts=ctx.settings.send_max_attempts, now=done
         )
         if status == "queued":  # the retry (or the next channel); the sweep is the safety net
-            work.send(row, delay=max(0.0, (row.next_attempt_at - done).total_seconds()))
+            delay = max(0.0, (row.next_attempt_at - done).total_seconds())
+            if error.provider_wide and row.channel in SEND_LIMITED:
+                ctx.pacer.hold(row.channel, delay)  # every send on this channel waits with it
+            work.send(row, delay=delay)
     return status

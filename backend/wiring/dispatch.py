@@ -25,9 +25,11 @@ from bot.handlers import channel_names
 log = logging.getLogger(__name__)
 
 BULK_CHANNELS = channel_names()
-# Handling what people send, and answering them, always comes first; the bulk queues (one per
-# channel, so that a channel waiting for its rate limit does not hold up the others) take turns.
-PRIORITY_QUEUES = ("inbound", "send-reply")
+# Answering people, then handling what they send, always comes first (an answer ready to go is
+# sent before the next message is read, so a backlog is answered oldest first, not all at its
+# end); the bulk queues (one per channel, so that a channel waiting for its rate limit does not
+# hold up the others) take turns.
+PRIORITY_QUEUES = ("send-reply", "inbound")
 QUEUES = PRIORITY_QUEUES + tuple(f"send-bulk-{c}" for c in BULK_CHANNELS)
 PROCESS = "backend.jobs.process.process_inbound"
 SEND = "backend.jobs.send.send_outbound"
@@ -68,7 +70,7 @@ def _send_queue(priority: int, channel: str) -> str:
 # sweep re-enqueues them. A job outliving its lease is harmless: jobs are idempotent.
 RUNNING = "nmirf:running:{}"
 RUNNING_LEASE_SECONDS = 15.0
-KIND_QUEUES = {"inbound": ("inbound",), "send": QUEUES[1:]}
+KIND_QUEUES = {"inbound": ("inbound",), "send": tuple(q for q in QUEUES if q != "inbound")}
 
 
 def _job_id(kind: str, item_id: int) -> str:
@@ -139,7 +141,7 @@ class RQDispatcher:
 
 
 class InProcessDispatcher:
-    """One background thread running jobs in priority order (inbound, replies, bulk). A job that
+    """One background thread running jobs in priority order (replies, inbound, bulk). A job that
     raises is logged and left to the sweep, exactly like a failed RQ job."""
 
     def __init__(self):
@@ -156,7 +158,7 @@ class InProcessDispatcher:
     def enqueue_inbound(self, inbox_id: int) -> None:
         with self._lock:
             self._waiting["inbound"][inbox_id] += 1
-        self._put(0, PROCESS, (inbox_id,))
+        self._put(1, PROCESS, (inbox_id,))
 
     def started(self, kind: str, item_id: int) -> None:
         pass  # this process's own thread: it cannot die without the process
@@ -170,7 +172,7 @@ class InProcessDispatcher:
             return {i for i, n in self._waiting[kind].items() if n > 0} | running
 
     def enqueue_send(self, outbox_id: int, priority: int, channel: str = "", delay: float = 0.0) -> None:
-        args = (1 if priority == 0 else 2, SEND, (outbox_id, channel, priority > 0))
+        args = (0 if priority == 0 else 2, SEND, (outbox_id, channel, priority > 0))
         with self._lock:
             self._waiting["send"][outbox_id] += 1
         if delay > 0:

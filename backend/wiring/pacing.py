@@ -53,6 +53,10 @@ class Pacer(Protocol):
         self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None
     ) -> float: ...
 
+    def hold(self, key: str, seconds: float) -> None:
+        """No slot of `key` before `seconds` from now (a provider asked us to wait)."""
+        ...
+
 
 def _check(reservations: list[Reservation]) -> None:
     keys = [key for key, _, _ in reservations]
@@ -96,6 +100,20 @@ return {1, string.format('%.17g', wait)}
 """
 
 
+# A hold moves the key's TAT to at least now + seconds: the next unit starts then, and the ones
+# after it at the key's rate, so a backlog drains at the configured rate once the hold ends.
+_HOLD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local hold = now + tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if hold > tat then
+  redis.call('SET', KEYS[1], string.format('%.17g', hold), 'PX', math.ceil((hold - now) * 1000) + 1000)
+end
+return 1
+"""
+
+
 class _OneKey:
     def reserve(
         self: Pacer, key: str, limit: Limit, cost: float = 1.0, now: float | None = None, max_wait: float | None = None
@@ -108,6 +126,10 @@ class RedisPacer(_OneKey):
     def __init__(self, redis: Redis, prefix: str = "pace:"):
         self.prefix = prefix
         self._script = redis.register_script(_SCRIPT)
+        self._hold = redis.register_script(_HOLD)
+
+    def hold(self, key: str, seconds: float) -> None:
+        self._hold(keys=[self.prefix + key], args=[repr(float(seconds))])
 
     def reserve_many(
         self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None
@@ -132,6 +154,11 @@ class LocalPacer(_OneKey):
     def __init__(self) -> None:
         self._tats: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def hold(self, key: str, seconds: float) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._tats[key] = max(self._tats.get(key, now), now + seconds)
 
     def reserve_many(
         self, reservations: list[Reservation], now: float | None = None, max_wait: float | None = None

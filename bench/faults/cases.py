@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,15 +27,8 @@ from bench.faults.harness import (
     telegram_update,
     twilio_sms,
 )
-
-
-@dataclass
-class Result:
-    name: str
-    line: str
-    ok: bool
-    seconds: float = 0.0
-    notes: tuple[str, ...] = ()
+from bench.faults.outages import case_outages
+from bench.faults.tally import Result
 
 
 # ------------------------------------------------------------------------------------- case 1
@@ -155,78 +147,7 @@ def case_kill_worker(services, workdir: Path, quick: bool, rng: random.Random) -
         product.stop()
 
 
-# ------------------------------------------------------------------------------------- case 3
-def case_outages(services, workdir: Path, quick: bool, rng: random.Random) -> Result:
-    """Redis stopped and restarted empty mid-flow, then PostgreSQL stopped for 60 s (quick: 10 s),
-    during 1,000 webhooks (quick: 200). 503s retried by the load generator, Retry-After honoured
-    but capped at 2 s."""
-    total = 200 if quick else 1000
-    pg_down = 10.0 if quick else 60.0
-    people = 40
-    product = Product(services, "outage", workdir, workers=2)
-    events: dict[str, float] = {}
-    try:
-        product.setup(roster_csv(people))
-        product.start()
-        span = pg_down + 20  # the load runs before, through and after the outages
-        items = [
-            Delivery(
-                str(720000000 + k),
-                "/webhooks/telegram",
-                telegram_update(720000000 + k, TG_BASE + k % people, "HELP"),
-                TELEGRAM_HEADERS,
-            )
-            for k in range(total)
-        ]
-
-        def faults() -> None:
-            t0 = time.monotonic()
-            time.sleep(3)
-            events["redis down"] = time.monotonic() - t0
-            services.stop_redis(kill=True)
-            time.sleep(4)
-            services.start_redis()  # empty
-            events["redis up"] = time.monotonic() - t0
-            time.sleep(3)
-            events["pg down"] = time.monotonic() - t0
-            services.stop_postgres()
-            time.sleep(pg_down)
-            services.start_postgres()
-            events["pg up"] = time.monotonic() - t0
-            events["pg up at"] = time.monotonic()
-
-        thread = threading.Thread(target=faults, daemon=True)
-        started = time.monotonic()
-        thread.start()
-        asyncio.run(
-            deliver_all(product.base_url, items, concurrency=20, deadline=started + span + 90, rate=total / span)
-        )
-        thread.join(pg_down + 60)
-        acked = {d.key for d in items if d.acked_at is not None}
-        settled = product.wait_settled(acked, 120, quiet=5)
-        recovered = time.monotonic()
-        t = tally(product, items)
-        # Time to recover: from PostgreSQL back up to the last acknowledged message answered.
-        last_send = max((at for _pid, _a, at in product.provider_sends()), default=recovered)
-        recover = last_send - events.get("pg up at", recovered)
-        back = events.get("pg up at", recovered)
-        after = sorted(at for _pid, _a, at in product.provider_sends() if at >= back)
-        drain = (len(after) - 1) / (after[-1] - after[0]) if len(after) > 2 else 0.0
-        alive = product.alive()
-        statuses = Counter(s for d in items for s in d.statuses.elements())
-        ok = settled and all(alive.values()) and t.lost == 0 and t.duplicated == 0
-        down = [n for n, a in alive.items() if not a]
-        line = t.line(
-            f"Redis killed and restarted empty, then PostgreSQL stopped {pg_down:.0f} s, during {total} webhooks",
-            f"answers {dict(statuses)}; processes all running: {'yes' if not down else 'no: ' + ','.join(down)}; "
-            f"recovered (last answer after PostgreSQL returned) in {recover:.1f} s; {len(after)} answers sent "
-            f"after it, at {drain:.1f}/s",
-        )
-        return Result("outages", line, ok, notes=tuple(t.notes))
-    finally:
-        product.stop()
-        services.start_redis()
-        services.start_postgres()
+# case 3, outages: bench/faults/outages.py
 
 
 # ------------------------------------------------------------------------------------- case 4
@@ -345,23 +266,25 @@ def case_provider_errors(services, workdir: Path, quick: bool, rng: random.Rando
     try:
         product.setup(roster_csv(people))
         product.start()
-        product.telegram.storm(storm / 2, status=429, retry_after=1)
-        started = time.monotonic()
-        product.cli("broadcast", "--to", "focal-points", "--text-en", "Fault suite: provider storm", "--yes")
+        ends: list[float] = []
 
-        def second_half() -> None:
-            time.sleep(max(0.0, started + storm / 2 - time.monotonic()))
+        def storms() -> None:  # the two halves, timed from the start whatever the broadcast's own start-up
+            product.telegram.storm(storm / 2, status=429, retry_after=1)
+            time.sleep(storm / 2)
             product.telegram.storm(storm / 2, status=500)
+            ends.append(time.monotonic() + storm / 2)
 
-        thread = threading.Thread(target=second_half, daemon=True)
+        thread = threading.Thread(target=storms, daemon=True)
         thread.start()
+        product.cli("broadcast", "--to", "focal-points", "--text-en", "Fault suite: provider storm", "--yes")
         thread.join()
-        storm_end = started + storm
+        storm_end = ends[0]
         settled = product.wait_settled(set(), storm + people / rate + 120, quiet=3)
         t = tally(product, [])
         sends = sorted(m["at"] for m in product.telegram.sent)
         after = [s for s in sends if s >= storm_end]
         drained = (len(after) - 1) / (after[-1] - after[0]) if len(after) > 2 else 0.0
+        resumed = after[0] - storm_end if after else float("nan")
         window = max((sum(1 for s in after if a <= s < a + 1.0) for a in after), default=0)
         failed = product.query("SELECT count(*), min(error) FROM outbound_message WHERE status = 'failed'")[0]
         errors = sum(1 for method, _p in product.telegram.calls if method.lower() == "sendmessage") - len(sends)
@@ -372,7 +295,8 @@ def case_provider_errors(services, workdir: Path, quick: bool, rng: random.Rando
             f"sent {t.sent} / duplicated {t.duplicated} / lost {t.lost} / longest wait n/a; "
             f"provider errors answered {errors}; failed rows {failed[0]}"
             + (f" ({failed[1][:80]})" if failed[0] else "")
-            + f"; after the storm {len(after)} sends drained at {drained:.2f}/s, busiest 1 s window {window}"
+            + f"; after the storm (the provider's last hold: {resumed:.1f} s) {len(after)} sends drained at "
+            f"{drained:.2f}/s, busiest 1 s window {window}"
         )
         return Result("provider-errors", line, ok, notes=tuple(t.notes))
     finally:

@@ -119,6 +119,19 @@ def test_pace_sleeps_the_wait(pacer):
     assert slept == [wait]
 
 
+def test_a_hold_moves_the_next_slot_then_the_rate_resumes(pacer):
+    """A provider's "wait N s" holds the channel: nothing starts before it ends, then the backlog
+    goes at the key's rate (not in a burst, not later). The hold uses the real clock."""
+    limit = Limit(5)
+    pacer.hold("telegram", 2.0)
+    pacer.hold("telegram", 0.5)  # a shorter hold never shortens a longer one
+    first = pacer.reserve("telegram", limit)
+    assert 1.8 < first <= 2.0
+    after = [pacer.reserve("telegram", limit) for _ in range(4)]
+    assert [b - a for a, b in zip([first, *after], after)] == pytest.approx([0.2] * 4, abs=0.05)
+    assert pacer.reserve("sms", limit) < 0.05  # other channels are not held
+
+
 def test_bad_input_is_rejected(pacer):
     with pytest.raises(ValueError):
         pacer.reserve("k", Limit(0))

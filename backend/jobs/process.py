@@ -53,7 +53,7 @@ def _process(ctx, inbox_id: int) -> None:
                     InboxMessage.id <= inbox_id,
                 )
                 .order_by(InboxMessage.id)
-                .with_for_update()
+                .with_for_update(key_share=True)  # answers refer to these rows: no wait on their inserts
             ).all()
             runner = Runner(session, settings=ctx.settings, channels=ctx.channels, configured=ctx.configured)
             for item in rows:

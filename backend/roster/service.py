@@ -20,7 +20,10 @@ def find_by_address(session: Session, *, channel: str, address: str, lock: bool 
         query = select(Person).where(Person.phone == address)
     query = query.where(Person.active.is_(True))
     if lock:
-        query = query.with_for_update()
+        # FOR NO KEY UPDATE: it serialises the person's conversation without waiting for a
+        # transaction that only inserts rows referring to the person (a broadcast's outbox rows
+        # hold FOR KEY SHARE on each recipient until they commit, and FOR UPDATE would wait).
+        query = query.with_for_update(key_share=True)
     return session.scalar(query)
 
 

@@ -314,7 +314,9 @@ def _advance_due(ctx: Context, now: datetime) -> list[str]:
         with ctx.work() as work:
             session = work.session
             people = select(FocalPoint.person_id).where(FocalPoint.institution_id == institution_id)
-            session.scalars(select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update()).all()
+            session.scalars(
+                select(Person.id).where(Person.id.in_(people)).order_by(Person.id).with_for_update(key_share=True)
+            ).all()
             round_ = session.scalar(
                 select(ReportingRound)
                 .where(ReportingRound.id == round_id, ReportingRound.next_at <= now)

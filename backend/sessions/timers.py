@@ -34,7 +34,7 @@ def fire_due(ctx: Context, now: datetime, *, limit: int = 500) -> int:
         for fire in due:
             fire.done_at = now
             # The person's row is the lock their inbound messages take: never both at once.
-            person = session.get(Person, fire.person_id, with_for_update=True)
+            person = session.get(Person, fire.person_id, with_for_update={"key_share": True})
             # Expiry timers are always armed for a person (sessions.state._arm_expiry).
             state = load_state(session, person_id=cast(int, fire.person_id))
             if person is None or state is None or session_key(state) != fire.session_token:

@@ -21,9 +21,9 @@ Standard library only; each implementation keeps its provider's library to itsel
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from bot.message import (
     ChannelEvent,
@@ -83,6 +83,9 @@ class Webhook:
     # True when verify() needs only the headers (a shared secret): it then runs before the body
     # is read, so an unauthenticated caller costs nothing.
     verify_headers_only: bool = False
+    # The request as the provider makes it, for the OpenAPI schema only (the route reads the raw
+    # body): an OpenAPI operation fragment with its `parameters` and `requestBody`.
+    openapi: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @runtime_checkable

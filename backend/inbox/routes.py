@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from backend.deps import context
-from backend.inbox.service import accept
+from backend.inbox.service import accept, unstorable
 from backend.outbox import delivery
 from backend.wiring.context import Context
 from bot.channel import Channel, Parsed, Webhook, WebhookRequest
@@ -82,7 +82,20 @@ def _verify_and_parse(channel: Channel, hook: Webhook, incoming: WebhookRequest)
     """In a worker thread: signature checks and form or JSON parsing are CPU work."""
     if not hook.verify_headers_only:
         channel.verify(incoming)
-    return channel.parse(incoming)
+    try:
+        items = channel.parse(incoming)
+    except UnknownStatus as exc:
+        _storable((exc.provider_id, exc.status))
+        raise
+    for item in items:
+        _storable(item)
+    return items
+
+
+def _storable(item: object) -> None:
+    reason = unstorable(item)
+    if reason is not None:
+        raise WebhookRejected(f"not stored: the message carries {reason}", status=400)
 
 
 def _unavailable() -> JSONResponse:
@@ -125,10 +138,43 @@ def _route(channel: Channel, hook: Webhook) -> Callable[..., Coroutine[Any, Any,
     return webhook
 
 
+ANSWER = {
+    "type": "object",
+    "required": ["ok"],
+    "properties": {
+        n: {"type": t}
+        for n, t in (("ok", "boolean"), ("error", "string"), ("duplicate", "boolean"), ("ignored", "string"))
+    },
+}
+REFUSALS = {
+    "400": "the body is unreadable (not the provider's form or JSON, nested too deep, a bad Content-Length)",
+    "403": "the credential header is missing or wrong",
+    "413": "the body is larger than the provider ever sends",
+    "503": "the store is unavailable (retry after Retry-After seconds), or the channel is not configured",
+}
+
+
+def _openapi(hook: Webhook) -> tuple[type[Response], dict[str, Any]]:
+    """The response class and the OpenAPI fragment of a webhook's route (its request as the
+    channel describes it, and what it answers); for the schema only: every answer is a Response."""
+    responses: dict[str, Any] = {
+        c: {"description": d, "content": {"application/json": {"schema": ANSWER}}} for c, d in REFUSALS.items()
+    }
+    if hook.answer is None:
+        ok = {"application/json": {"schema": ANSWER}}
+    else:
+        ok = {hook.answer.media_type: {"schema": {"type": "string"}}}
+    responses["200"] = {"description": "stored (or a duplicate delivery, or nothing to store)", "content": ok}
+    return (JSONResponse if hook.answer is None else Response), {**(hook.openapi or {}), "responses": responses}
+
+
 def router(channels: dict[str, Channel]) -> APIRouter:
     """/webhooks/<path> for every webhook of every channel."""
     routes = APIRouter(prefix="/webhooks")
     for channel in channels.values():
         for hook in channel.webhooks:
-            routes.add_api_route(f"/{hook.path}", _route(channel, hook), methods=["POST"])
+            answer, openapi = _openapi(hook)
+            routes.add_api_route(
+                f"/{hook.path}", _route(channel, hook), methods=["POST"], response_class=answer, openapi_extra=openapi
+            )
     return routes

@@ -3,6 +3,7 @@ enqueued after the commit. A repeated delivery is acknowledged with no second ef
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -12,6 +13,42 @@ from sqlalchemy.orm import Session
 from backend.inbox.models import InboxMessage
 from backend.wiring.context import Context
 from bot.message import ChannelEvent, InboundMessage
+
+
+def _strings(value: object):
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for part in value:
+            yield from _strings(part)
+
+
+def unstorable(item: object) -> str | None:
+    """Why what a provider sent cannot be stored (or looked up) exactly as it came; None when it
+    can. The store keeps neither a NUL character (PostgreSQL's text refuses it) nor half a
+    surrogate pair (not UTF-8: JSON's \\ud800 escape), nor a key longer than its column. Refused
+    rather than altered: what a person types is never changed on the way in."""
+    for text in _strings(item):
+        if "\x00" in text:
+            return "a NUL character"
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return "half a surrogate pair (not UTF-8)"
+    for name, value in (("provider_id", getattr(item, "provider_id", "")), ("address", _address(item))):
+        limit = InboxMessage.__table__.c[name].type.length  # type: ignore[attr-defined]
+        if len(value) > limit:
+            return f"a {name} longer than {limit} characters"
+    return None
+
+
+def _address(item: object) -> str:
+    address = getattr(item, "address", None)
+    return address.id if address is not None else ""
 
 
 def store_inbound(session: Session, item: InboundMessage | ChannelEvent, now: datetime) -> tuple[int, bool]:

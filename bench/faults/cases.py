@@ -27,6 +27,8 @@ from bench.faults.harness import (
     telegram_update,
     twilio_sms,
 )
+from bench.faults.hostile import case_hostile
+from bench.faults.kill_web import case_kill_web
 from bench.faults.outages import case_outages
 from bench.faults.tally import Result
 
@@ -104,6 +106,7 @@ def case_kill_worker(services, workdir: Path, quick: bool, rng: random.Random) -
 
         killed = Counter()
         stop = threading.Event()
+        last_kill: list[float] = []
 
         def killer() -> None:
             for k in range(kills):
@@ -113,6 +116,7 @@ def case_kill_worker(services, workdir: Path, quick: bool, rng: random.Random) -
                 product.kill_worker(i)
                 killed[i] += 1
                 product.restart_worker(i)
+                last_kill[:] = [time.monotonic()]
                 if k == kills // 2:
                     threading.Thread(target=broadcast, args=(2,), daemon=True).start()
 
@@ -135,12 +139,15 @@ def case_kill_worker(services, workdir: Path, quick: bool, rng: random.Random) -
             "SELECT count(*), count(*) FILTER (WHERE status='sent') FROM outbound_message WHERE in_reply_to IS NULL"
         )[0]
         n_kills = sum(killed.values())
+        end = last_kill[0] if last_kill else started
+        after = [s - max(a, end) for a, s in t.answered.values() if s >= end]
         ok = settled and alive and t.lost == 0 and t.duplicated <= n_kills and t.max_sends_per_message <= 2
         line = t.line(
             f"kill -9 worker x{n_kills} (restarted each time) during {messages} messages from {people} people "
             f"+ 2 broadcasts to them",
             f"broadcast rows {bulk[0]} (sent {bulk[1]}); max sends per message {t.max_sends_per_message}; "
-            f"duplicates allowed <= {n_kills} (one per kill mid-send); {kill_time:.0f} s of kills",
+            f"duplicates allowed <= {n_kills} (one per kill mid-send); {kill_time:.0f} s of kills; after the "
+            f"last kill {len(after)} answers, longest wait {max(after, default=0.0):.1f} s",
         )
         return Result("kill-worker", line, ok, notes=tuple(t.notes))
     finally:
@@ -309,4 +316,6 @@ CASES = {
     "outages": (case_outages, 240, 480),
     "two-schedulers": (case_two_schedulers, 150, 600),
     "provider-errors": (case_provider_errors, 200, 600),
+    "kill-web": (case_kill_web, 200, 400),
+    "hostile": (case_hostile, 240, 480),
 }

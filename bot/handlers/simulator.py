@@ -10,6 +10,7 @@ import json
 import uuid
 
 from bot.channel import ErrorKind, Parsed, Webhook, WebhookRequest
+from bot.handlers import schemas
 from bot.message import Address, Channel, ContentKind, DeliveryError, InboundMessage, OutboundMessage, WebhookRejected
 
 
@@ -33,7 +34,11 @@ class SimulatorChannel:
     """The simulator as a bot.channel.Channel: posts to /webhooks/simulator, sends that succeed."""
 
     name = "simulator"
-    webhooks = (Webhook("simulator", max_bytes=16 * 1024),)
+    webhooks = (
+        Webhook(
+            "simulator", max_bytes=16 * 1024, openapi=schemas.request("application/json", schemas.SIMULATOR_MESSAGE)
+        ),
+    )
     opt_out_words: frozenset[str] = frozenset()
 
     @classmethod

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.request import HTTPXRequest
 
 from bot.channel import ErrorKind, Parsed, Webhook, WebhookRequest, not_ready
+from bot.handlers import schemas
 from bot.message import (
     Address,
     Channel,
@@ -59,7 +60,8 @@ def parse_update(body: bytes) -> InboundMessage | ChannelEvent | Ignored:
         update = Update.de_json(data, None)
     except RecursionError:
         raise WebhookRejected("unreadable Telegram update: nested too deep", status=400) from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
+        # OverflowError, OSError: a `date` past what the platform's clock can hold
         raise WebhookRejected(f"unreadable Telegram update: {exc}", status=400) from None
     return from_update(update)
 
@@ -118,7 +120,7 @@ def _delivery_error(exc: TelegramError) -> DeliveryError:
             warnings.simplefilter("ignore")
             retry = exc.retry_after
         seconds = retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
-        return DeliveryError(str(exc), permanent=False, code="429", retry_after=seconds)
+        return DeliveryError(str(exc), permanent=False, code="429", retry_after=seconds, provider_wide=True)
     if isinstance(exc, Forbidden):
         return DeliveryError(str(exc), permanent=True, code="403")
     if isinstance(exc, InvalidToken):
@@ -126,7 +128,7 @@ def _delivery_error(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, BadRequest):
         return DeliveryError(str(exc), permanent=True, code="400")
     if isinstance(exc, (TimedOut, NetworkError)):
-        return DeliveryError(str(exc), permanent=False, code="network")
+        return DeliveryError(str(exc), permanent=False, code="network", provider_wide=True)
     return DeliveryError(str(exc), permanent=False, code="telegram")
 
 
@@ -174,7 +176,9 @@ class TelegramSender:
         except TelegramError as exc:
             raise _delivery_error(exc) from None
         except TimeoutError:
-            raise DeliveryError("Telegram did not answer in time", permanent=False, code="timeout") from None
+            raise DeliveryError(
+                "Telegram did not answer in time", permanent=False, code="timeout", provider_wide=True
+            ) from None
         return str(sent.message_id)
 
     def set_webhook(self, url: str, secret: str) -> bool:
@@ -214,7 +218,17 @@ class TelegramChannel:
 
     name = "telegram"
     # An update is a few KB (a text is at most 4,096 characters); 256 KiB leaves room for any.
-    webhooks = (Webhook("telegram", max_bytes=256 * 1024, required_header=SECRET_HEADER, verify_headers_only=True),)
+    webhooks = (
+        Webhook(
+            "telegram",
+            max_bytes=256 * 1024,
+            required_header=SECRET_HEADER,
+            verify_headers_only=True,
+            openapi=schemas.request(
+                "application/json", schemas.TELEGRAM_UPDATE, SECRET_HEADER, "the secret token given to setWebhook"
+            ),
+        ),
+    )
     opt_out_words: frozenset[str] = frozenset()  # Telegram has no provider-side STOP
 
     def __init__(self, *, token: str, webhook_secret: str, api_base_url: str):

@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channel import ErrorKind, Parsed, Webhook, WebhookAnswer, WebhookRequest, not_ready
+from bot.handlers import schemas
 from bot.message import (
     Address,
     Channel,
@@ -54,6 +55,8 @@ STATUSES = {
 
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+FORM = "application/x-www-form-urlencoded"
+SIGNED = "HMAC-SHA1 of the public URL and every form field with TWILIO_AUTH_TOKEN, base64"
 
 
 class _Form:
@@ -75,7 +78,9 @@ class _Form:
 
 def read_form(body: bytes) -> _Form:
     try:
-        return _Form(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+        # errors="strict": a percent-escape of bytes that are not UTF-8 is refused, not read as U+FFFD
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body), errors="strict")
+        return _Form(pairs)
     except (UnicodeDecodeError, ValueError):
         raise WebhookRejected("unreadable form body", status=400) from None
 
@@ -213,7 +218,9 @@ class TwilioSender:
         except TwilioRestException as exc:
             raise self._error(exc) from None
         except (requests.RequestException, TwilioException) as exc:
-            raise DeliveryError(f"Twilio not reachable: {exc}", permanent=False, code="network") from None
+            raise DeliveryError(
+                f"Twilio not reachable: {exc}", permanent=False, code="network", provider_wide=True
+            ) from None
 
     def _error(self, exc: TwilioRestException) -> DeliveryError:
         code = str(exc.code or exc.status)
@@ -225,7 +232,7 @@ class TwilioSender:
                 retry_after = float(retry) if retry else None
             except ValueError:
                 retry_after = None
-            return DeliveryError(text, permanent=False, code=code, retry_after=retry_after)
+            return DeliveryError(text, permanent=False, code=code, retry_after=retry_after, provider_wide=True)
         return DeliveryError(text, permanent=True, code=code)
 
 
@@ -278,8 +285,17 @@ class SmsChannel(_TwilioChannel):
     # for SMS and WhatsApp alike come to /webhooks/twilio/status.
     # A Twilio webhook is a few KB (an SMS body is at most 1,600 characters): 64 KiB, signed.
     webhooks = (
-        Webhook("twilio/sms", WebhookAnswer(EMPTY_TWIML, "text/xml"), required_header=SIGNATURE_HEADER),
-        Webhook("twilio/status", required_header=SIGNATURE_HEADER),
+        Webhook(
+            "twilio/sms",
+            WebhookAnswer(EMPTY_TWIML, "text/xml"),
+            required_header=SIGNATURE_HEADER,
+            openapi=schemas.request(FORM, schemas.twilio_message(), SIGNATURE_HEADER, SIGNED),
+        ),
+        Webhook(
+            "twilio/status",
+            required_header=SIGNATURE_HEADER,
+            openapi=schemas.request(FORM, schemas.TWILIO_STATUS, SIGNATURE_HEADER, SIGNED),
+        ),
     )
     opt_out_words = frozenset(TWILIO_OPT_OUT_WORDS)  # Twilio answers these on long codes itself
 
@@ -287,7 +303,14 @@ class SmsChannel(_TwilioChannel):
 class WhatsAppChannel(_TwilioChannel):
     name = "whatsapp"
     channel = Channel.WHATSAPP
-    webhooks = (Webhook("twilio/whatsapp", WebhookAnswer(EMPTY_TWIML, "text/xml"), required_header=SIGNATURE_HEADER),)
+    webhooks = (
+        Webhook(
+            "twilio/whatsapp",
+            WebhookAnswer(EMPTY_TWIML, "text/xml"),
+            required_header=SIGNATURE_HEADER,
+            openapi=schemas.request(FORM, schemas.twilio_message("whatsapp:"), SIGNATURE_HEADER, SIGNED),
+        ),
+    )
 
 
 NAMES = ("sms", "whatsapp")

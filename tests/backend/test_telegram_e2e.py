@@ -179,13 +179,17 @@ def test_non_text_gets_a_polite_request_for_text(product, name):
 
 
 def test_telegram_outage_is_retried_then_delivered(product):
-    """A 500 and a 429 from Telegram are retried (honouring retry_after) and the reply still arrives once."""
+    """A 500 and a 429 from Telegram are retried (honouring retry_after) and the reply still arrives
+    once. Both are the provider's refusals, not the message's: they are counted apart and leave
+    the message's attempts untouched."""
     ctx, client, fake = product
     fake.fail_next(1, 500)
     fake.fail_next(1, 429, "Too Many Requests: retry after 1", retry_after=1)
     post_telegram(client, text_update(900050, "help"))
-    wait_until(lambda: outbox_status(ctx) == [("sent", 3)], timeout=20, message="the reply to be sent")
+    wait_until(lambda: outbox_status(ctx) == [("sent", 1)], timeout=20, message="the reply to be sent")
     assert len(fake.sent) == 1
+    with ctx.db.transaction() as s:
+        assert s.scalar(select(OutboxMessage.provider_errors)) == 2
 
 
 def test_bot_blocked_is_a_permanent_failure(product):

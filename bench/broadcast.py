@@ -7,10 +7,17 @@ the broadcast drains, a focal point sends a message every 2 s through the Telegr
 the time until the bot's answer reaches the fake is measured.
 
     .venv/bin/python bench/broadcast.py [--people 10000] [--telegram-rate 30] [--sms-rate 40] [--whatsapp-rate 40]
+        [--redis-url URL] [--window SECONDS] [--json FILE]
 
 Reports per channel: messages, achieved rate against the configured limit (target: within 5%,
 never above), busiest 1-second window; duplicates and losses; answer latency p50/p99/max
-(target: under 2 s).
+(target: under 2 s); the time to plan (the outbox rows created) and to enqueue; the peak memory
+(VmHWM) of the web process and of the workers at the end.
+
+With --redis-url the Redis there is flushed and used instead of one of its own. With --window
+the drain is measured for that many seconds only (a broadcast too long for one sitting): the
+rate achieved in the window, the drain time it implies, duplicates among what was sent, and
+every row either sent or still waiting in the outbox (none lost, none failed).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import row, vmhwm_mb, write_summary  # noqa: E402
 
 TOKEN, SECRET = "123456:BENCH", "bench-secret"
 ASKER = 990000001  # the Telegram user who writes while the broadcast drains
@@ -109,6 +118,9 @@ def main() -> None:
     ap.add_argument("--sms-rate", type=float, default=20.0)
     ap.add_argument("--whatsapp-rate", type=float, default=20.0)
     ap.add_argument("--database-url", default="")
+    ap.add_argument("--redis-url", default="", help="use (and flush) this Redis instead of starting one")
+    ap.add_argument("--window", type=float, default=0, help="measure the drain for this many seconds only")
+    ap.add_argument("--json", metavar="FILE", help="also write a summary there (bench/common.py)")
     args = ap.parse_args()
 
     import httpx
@@ -120,18 +132,20 @@ def main() -> None:
     database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
     redis_port, web_port = free_port(), free_port()
     procs: list[subprocess.Popen] = []
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        cwd=tmp,
-    )
-    procs.append(redis)
+    redis_url = args.redis_url or f"redis://127.0.0.1:{redis_port}/0"
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+    else:
+        redis_server = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
+        procs.append(subprocess.Popen(redis_server + ["--appendonly", "no"], stdout=subprocess.DEVNULL, cwd=tmp))
     try:
         with FakeTelegramAPI(TOKEN) as telegram, FakeTwilioAPI() as twilio:
             env = {
                 **os.environ,
                 "DATABASE_URL": database_url,
-                "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+                "REDIS_URL": redis_url,
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_WEBHOOK_SECRET": SECRET,
                 "TELEGRAM_API_BASE_URL": telegram.base_url,
@@ -150,19 +164,21 @@ def main() -> None:
             os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
             seed(database_url, args.people)
             nmirf = [sys.executable, "-m", "backend.cli"]
-            procs.append(
-                subprocess.Popen(
-                    nmirf + ["serve", "--port", str(web_port)],
-                    env=env,
-                    cwd=tmp,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+            web = subprocess.Popen(
+                nmirf + ["serve", "--port", str(web_port)],
+                env=env,
+                cwd=tmp,
+                stdout=subprocess.DEVNULL,
+                stderr=open(tmp / "web.log", "w"),
             )
-            for _ in range(2):
-                procs.append(subprocess.Popen(nmirf + ["worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL))
+            workers = [subprocess.Popen(nmirf + ["worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL) for _ in "12"]
+            procs += [web, *workers]
             procs.append(subprocess.Popen(nmirf + ["sweep", "--loop"], env=env, cwd=tmp, stdout=subprocess.DEVNULL))
-            wait_for(lambda: _up(f"http://127.0.0.1:{web_port}/healthz"), 30, "the web server")
+            wait_for(
+                lambda: _up(f"http://127.0.0.1:{web_port}/healthz") or web.poll() is not None, 60, "the web server"
+            )
+            if web.poll() is not None:
+                raise SystemExit(f"the web server exited: {(tmp / 'web.log').read_text()[-3000:]}")
 
             from backend.config import get_settings
             from backend.outbox import start as pipeline
@@ -170,6 +186,7 @@ def main() -> None:
 
             ctx = build_context(get_settings())
             now = datetime.now(UTC)
+            planning = time.monotonic()
             text = "NMIRF meeting on 12 December at 10:00, cluster: rights of the child. Reply YES, NO or SUB."
             with ctx.db.transaction() as s:
                 from sqlalchemy import select
@@ -199,14 +216,20 @@ def main() -> None:
                         )
                     )
             started = time.monotonic()
+            planned = started - planning
+            print(f"planned {len(ids)} messages (outbox rows committed) in {planned:.1f} s", flush=True)
             for outbox_id, channel in ids:
                 ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
-            print(f"queued {len(ids)} messages in {time.monotonic() - started:.1f} s", flush=True)
+            enqueued = time.monotonic() - started
+            print(f"queued {len(ids)} messages in {enqueued:.1f} s", flush=True)
+            window_from = time.monotonic()  # a --window starts once everything is enqueued
 
             latencies, update_id = [], 1
             client = httpx.Client(base_url=f"http://127.0.0.1:{web_port}")
             total = lambda: len(telegram.sent) + len(twilio.messages)  # noqa: E731
-            while total() - len(latencies) < len(ids):
+            while total() - len(latencies) < len(ids) and not (
+                args.window and time.monotonic() - window_from > args.window
+            ):
                 before = len([m for m in telegram.sent if m["chat_id"] == str(ASKER)])
                 t0 = time.monotonic()
                 client.post(
@@ -232,7 +255,12 @@ def main() -> None:
                 latencies.append(time.monotonic() - t0)
                 time.sleep(2.0)
             elapsed = time.monotonic() - started
-            report(args, ids, telegram, twilio, latencies, elapsed)
+            peaks = dict(web=vmhwm_mb(web.pid), worker=max(vmhwm_mb(w.pid) or 0 for w in workers) or None)
+            rows = report(args, ids, telegram, twilio, latencies, elapsed, outbox_statuses(ctx, [i for i, _ in ids]))
+            rows[:0] = [row(f"{len(ids):,} messages: planned (outbox rows created)", round(planned, 1), "s")]
+            rows[1:1] = [row(f"{len(ids):,} messages: enqueued on Redis", round(enqueued, 1), "s")]
+            print(f"peak memory (VmHWM): web {peaks['web']:.0f} MB, workers up to {peaks['worker']:.0f} MB")
+            write_summary(args.json, rows, **peaks)
             ctx.close()
     finally:
         for p in reversed(procs):
@@ -254,7 +282,22 @@ def _up(url: str) -> bool:
         return False
 
 
-def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
+def outbox_statuses(ctx, _ids) -> dict[str, int]:
+    """The broadcast's outbox rows by status (sent, queued, sending, failed...)."""
+    from sqlalchemy import func, select
+
+    from backend.outbox.models import OutboxMessage
+
+    with ctx.db.transaction() as s:
+        found = s.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.key.like("bench:%"))
+            .group_by(OutboxMessage.status)
+        ).all()
+    return {status: n for status, n in found}
+
+
+def report(args, ids, telegram, twilio, latencies, elapsed, statuses: dict[str, int]) -> list[dict]:
     channels = {
         "telegram": (
             [m["at"] for m in telegram.sent if m["chat_id"] != str(ASKER)],
@@ -272,10 +315,12 @@ def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
             args.whatsapp_rate,
         ),
     }
-    print(f"\n{len(ids)} messages drained in {elapsed:.1f} s with two workers")
+    n = f"{len(ids):,} messages"
+    print(f"\n{len(ids)} messages, {'window of' if args.window else 'drained in'} {elapsed:.1f} s with two workers")
     print(f"{'channel':9} {'sent':>6} {'limit/s':>8} {'achieved/s':>11} {'ratio':>6} {'busiest 1 s':>12}")
     duplicates = 0
     delivered = 0
+    rows = []
     for name, (times, to, limit) in channels.items():
         times.sort()
         rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
@@ -286,7 +331,24 @@ def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
         duplicates += len(to) - len(set(to))
         delivered += len(set(to))
         print(f"{name:9} {len(times):6d} {limit:8.1f} {rate:11.2f} {rate / limit:6.3f} {busiest:12d}")
-    print(f"duplicates: {duplicates}; lost: {len(ids) - delivered}")
+        rows.append(row(f"{n}: {name} sends/s (limit {limit:g}/s)", round(rate, 2), "msg/s"))
+    waiting = statuses.get("queued", 0) + statuses.get("sending", 0)
+    others = {k: v for k, v in statuses.items() if k not in ("sent", "queued", "sending")}
+    # lost: never reached the provider (a whole run), or, in a window, marked sent but never received
+    lost = max(0, statuses.get("sent", 0) - delivered) if args.window else len(ids) - delivered
+    print(f"outbox rows by status: {statuses}")
+    print(f"duplicates: {duplicates}; lost: {lost}" + (f"; still waiting: {waiting}" if args.window else ""))
+    every = sorted(t for times, _to, _limit in channels.values() for t in times)
+    overall = (len(every) - 1) / (every[-1] - every[0]) if len(every) > 1 else 0.0
+    rows.append(row(f"{n}: sends/s, all channels (first to last send)", round(overall, 1), "msg/s"))
+    if args.window:
+        implied = len(ids) / overall if overall else float("inf")
+        print(f"sent {delivered} in the {elapsed:.0f} s window: the whole would drain in about {implied:.0f} s")
+        rows.append(row(f"{n}: sent in {elapsed:.0f} s (enqueueing, then the window)", delivered, "msg"))
+        rows.append(row(f"{n}: drain time implied by the window's rate", round(implied), "s"))
+    else:
+        rows.append(row(f"{n}: drain time", round(elapsed, 1), "s"))
+    rows.append(row(f"{n}: duplicates / lost / failed", f"{duplicates} / {lost} / {sum(others.values())}", "msg"))
     if latencies:
         ordered = sorted(latencies)
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
@@ -294,6 +356,8 @@ def report(args, ids, telegram, twilio, latencies, elapsed) -> None:
             f"answer to a person who wrote during the broadcast ({len(latencies)} samples): "
             f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, max {max(latencies):.2f} s (target < 2 s)"
         )
+        rows.append(row(f"{n}: answer to a person writing meanwhile, p99", round(p99, 2), "s"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,19 +1,24 @@
-"""Webhook acknowledgement throughput and latency on SQLite.
+"""Webhook acknowledgement throughput and latency on SQLite, per channel.
 
 Starts the real server (uvicorn, one process, embedded default: SQLite, jobs and sweep in the same
-process, Telegram sends going to a local fake Bot API) and, from a second process, drives two
-endpoints of that same server in alternating rounds:
+process, Telegram sends going to a local fake Bot API, SMS and WhatsApp sends to a local fake
+Twilio API) and, from a second process, drives the endpoints of that same server in alternating
+rounds, each channel right after a bare round with the same bodies:
 
-  bare  POST /bench/bare           returns 200 at once (adds what FastAPI + uvicorn cost)
-  real  POST /webhooks/telegram    secret check, Update.de_json, inbox row committed, job enqueued
+  bare      POST /bench/bare               returns 200 at once (adds what FastAPI + uvicorn cost)
+  telegram  POST /webhooks/telegram        secret check, Update.de_json, inbox row committed, job enqueued
+  sms       POST /webhooks/twilio/sms      Twilio signature checked, form parsed, row committed, job enqueued
+  whatsapp  POST /webhooks/twilio/whatsapp the same, WhatsApp senders
 
-Each request of the real endpoint is a distinct update from a person not in the roster, so every
-one is stored, handled (a "not registered" reply is queued and sent) while the load runs.
+Each request of a channel is a distinct message (update id, MessageSid) from one of 500 people
+not in the roster, so every one is stored and handled (a "not registered" reply is queued and
+sent) while the load runs. Twilio posts are signed as Twilio signs them (X-Twilio-Signature).
 
     .venv/bin/python bench/webhook_ack.py [--requests 2000] [--concurrency 16] [--rounds 3]
+        [--channels telegram,sms,whatsapp] [--json FILE]
 
-Prints per round and endpoint: requests/s, p50 and p99 latency; then the medians and the ratio
-real/bare throughput (target: >= 0.5).
+Prints per round and endpoint: requests/s, p50 and p99 latency; then the medians and, per channel,
+the ratio channel/bare throughput (bare: the round just before it; target: >= 0.5).
 """
 
 from __future__ import annotations
@@ -33,8 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import row, vmhwm_mb, write_summary  # noqa: E402
+
 SECRET = "bench-secret"
 TOKEN = "123456:BENCH"
+PUBLIC = "https://bot.example.org"  # what Twilio signs: PUBLIC_BASE_URL + the webhook's path
+SMS_FROM, WHATSAPP_FROM = "+15005550006", "+14155238886"
+PATHS = {"telegram": "/webhooks/telegram", "sms": "/webhooks/twilio/sms", "whatsapp": "/webhooks/twilio/whatsapp"}
 
 
 def free_port() -> int:
@@ -60,8 +70,8 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
-def update(n: int) -> bytes:
-    return json.dumps(
+def update(n: int) -> tuple[bytes, dict]:
+    body = json.dumps(
         {
             "update_id": 10_000_000 + n,
             "message": {
@@ -73,9 +83,38 @@ def update(n: int) -> bytes:
             },
         }
     ).encode()
+    return body, {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
 
 
-async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) -> tuple[float, list[float]]:
+def twilio_post(channel: str, n: int) -> tuple[bytes, dict]:
+    """A signed Twilio form post of an incoming SMS or WhatsApp message (bench/faults/harness.py)."""
+    from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
+    from tests.fakes.twilio_signing import SIGNATURE_HEADER, form_body, sign
+
+    prefix, to = ("whatsapp:", f"whatsapp:{WHATSAPP_FROM}") if channel == "whatsapp" else ("", SMS_FROM)
+    sid = f"SM{n:032x}"
+    pairs = [
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", f"{prefix}+2547{50_000_000 + n % 500:08d}"),
+        ("To", to),
+        ("Body", "hello"),
+        ("NumMedia", "0"),
+        ("ApiVersion", "2010-04-01"),
+    ]
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        SIGNATURE_HEADER: sign(AUTH_TOKEN, PUBLIC + PATHS[channel], pairs),
+    }
+    return form_body(pairs), headers
+
+
+def request(channel: str, n: int) -> tuple[bytes, dict]:
+    return update(n) if channel == "telegram" else twilio_post(channel, n)
+
+
+async def drive(url: str, bodies: list[tuple[bytes, dict]], concurrency: int) -> tuple[float, list[float]]:
     import httpx
 
     latencies: list[float] = []
@@ -87,7 +126,7 @@ async def drive(url: str, bodies: list[bytes], concurrency: int, headers: dict) 
 
         async def worker():
             while not queue.empty():
-                body = queue.get_nowait()
+                body, headers = queue.get_nowait()
                 t0 = time.perf_counter()
                 r = await client.post(url, content=body, headers=headers)
                 latencies.append(time.perf_counter() - t0)
@@ -128,20 +167,30 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--channels", default="telegram,sms,whatsapp")
+    ap.add_argument("--json", metavar="FILE", help="also write a summary there (bench/common.py)")
     args = ap.parse_args()
+    channels = [c for c in args.channels.split(",") if c]
 
     from tests.fakes.telegram_api import FakeTelegramAPI
+    from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioAPI
 
     tmp = tempfile.mkdtemp(prefix="nmirf-bench-")
     port = free_port()
-    with FakeTelegramAPI(TOKEN) as fake:
+    with FakeTelegramAPI(TOKEN) as fake, FakeTwilioAPI() as twilio:
         env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
             "REDIS_URL": "",
+            "PUBLIC_BASE_URL": PUBLIC,
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_API_BASE_URL": fake.base_url,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": twilio.base_url,
+            "TWILIO_SMS_FROM": SMS_FROM,
+            "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
             "PYTHONPATH": str(ROOT),
         }
         server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=tmp)
@@ -155,26 +204,38 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
-            results = {"bare": [], "real": []}
+            # results[channel] = [(bare rate, p50, p99), ...] and [(channel rate, p50, p99), ...]
+            results: dict[str, tuple[list, list]] = {c: ([], []) for c in channels}
             n = 0
             for rnd in range(1, args.rounds + 1):
-                for name, path in (("bare", "/bench/bare"), ("real", "/webhooks/telegram")):
-                    bodies = [update(n + i) for i in range(args.requests)]
-                    n += args.requests
-                    rate, lat = asyncio.run(drive(base + path, bodies, args.concurrency, headers))
-                    results[name].append((rate, pct(lat, 50), pct(lat, 99)))
-                    if name == "real":  # let the handling of this round finish before the next
-                        wait_handled(f"{tmp}/bench.db")
-                    print(
-                        f"round {rnd} {name:4}: {rate:7.0f} req/s  p50 {pct(lat, 50):6.1f} ms  p99 {pct(lat, 99):6.1f} ms",
-                        flush=True,
-                    )
-            med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in results.items()}
-            for k in ("bare", "real"):
-                print(f"median {k:4}: {med[k][0]:7.0f} req/s  p50 {med[k][1]:6.1f} ms  p99 {med[k][2]:6.1f} ms")
-            print(f"ratio real/bare throughput: {med['real'][0] / med['bare'][0]:.2f} (target >= 0.50)")
-            print(f"replies sent to the fake Bot API while the load ran: {len(fake.sent)}")
+                for channel in channels:
+                    for i, path in enumerate(("/bench/bare", PATHS[channel])):
+                        bodies = [request(channel, n + k) for k in range(args.requests)]
+                        n += args.requests
+                        rate, lat = asyncio.run(drive(base + path, bodies, args.concurrency))
+                        results[channel][i].append((rate, pct(lat, 50), pct(lat, 99)))
+                        if i == 1:  # let the handling of this round finish before the next
+                            wait_handled(f"{tmp}/bench.db")
+                        name = "bare" if i == 0 else channel
+                        print(
+                            f"round {rnd} {name:8}: {rate:7.0f} req/s  p50 {pct(lat, 50):6.1f} ms"
+                            f"  p99 {pct(lat, 99):6.1f} ms",
+                            flush=True,
+                        )
+            rows = []
+            for channel, (bare, real) in results.items():
+                b, r = (tuple(statistics.median(x[i] for x in v) for i in range(3)) for v in (bare, real))
+                ratio = r[0] / b[0]
+                print(f"median bare    : {b[0]:7.0f} req/s  p50 {b[1]:6.1f} ms  p99 {b[2]:6.1f} ms")
+                print(f"median {channel:8}: {r[0]:7.0f} req/s  p50 {r[1]:6.1f} ms  p99 {r[2]:6.1f} ms")
+                print(f"ratio {channel}/bare throughput: {ratio:.2f} (target >= 0.50)")
+                rows += [
+                    row(f"{channel} webhook acknowledged", round(r[0]), "req/s"),
+                    row(f"{channel} webhook p99 latency", round(r[2], 1), "ms"),
+                    row(f"{channel} / bare endpoint throughput", round(ratio, 2), "ratio"),
+                ]
+            print(f"replies sent to the fake providers while the load ran: {len(fake.sent) + len(twilio.messages)}")
+            write_summary(args.json, rows, web=vmhwm_mb(server.pid))
         finally:
             server.terminate()
             server.wait(10)

@@ -218,8 +218,7 @@ def main() -> None:
             started = time.monotonic()
             planned = started - planning
             print(f"planned {len(ids)} messages (outbox rows committed) in {planned:.1f} s", flush=True)
-            for outbox_id, channel in ids:
-                ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
+            ctx.dispatcher.enqueue_sends([(outbox_id, 1, channel) for outbox_id, channel in ids])  # as a broadcast does
             enqueued = time.monotonic() - started
             print(f"queued {len(ids)} messages in {enqueued:.1f} s", flush=True)
             window_from = time.monotonic()  # a --window starts once everything is enqueued

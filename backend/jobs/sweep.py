@@ -77,7 +77,6 @@ def sweep(ctx: Context, now: datetime, *, limit: int = 1000, schedule: bool | No
         ][:limit]
     for inbox_id in inbox:
         ctx.dispatcher.enqueue_inbound(inbox_id)
-    for outbox_id, priority, channel in outbox:
-        ctx.dispatcher.enqueue_send(outbox_id, priority, channel)
+    ctx.dispatcher.enqueue_sends(outbox)
     done = {"inbound": len(inbox), "outbound": len(outbox), "expired": expired}
     return done | {"rounds": sum(rounds.values())} if rounds is not None else done

@@ -93,8 +93,10 @@ class Context:
         try:
             for inbox_id in work.inbound:
                 self.dispatcher.enqueue_inbound(inbox_id)
+            self.dispatcher.enqueue_sends([(i, p, c) for i, p, c, delay in work.sends if delay <= 0])
             for outbox_id, priority, channel, delay in work.sends:
-                self.dispatcher.enqueue_send(outbox_id, priority, channel, delay=delay)
+                if delay > 0:
+                    self.dispatcher.enqueue_send(outbox_id, priority, channel, delay=delay)
         except Exception as exc:  # noqa: BLE001 - whatever the queue's client raises
             _queue_outage.failed(exc)
         else:

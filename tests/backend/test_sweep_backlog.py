@@ -67,3 +67,21 @@ def test_in_process_a_job_that_leaves_its_row_unfinished_lets_go_of_it(monkeypat
         jobs.stop()
     assert len(ran) == 3
     assert jobs.pending("send") == set() and jobs.pending("inbound") == set()
+
+
+@pytest.mark.redis
+def test_many_sends_are_enqueued_in_few_round_trips_each_in_its_queue(redis_url):
+    """A broadcast's rows (and the sweep's) go to Redis in chunks: each job in its channel's queue
+    (answers in send-reply), named by its row, and read back by `pending()`."""
+    from rq import Queue
+
+    dispatcher = RQDispatcher(redis_url)
+    try:
+        sends = [(n, 1, ("telegram", "sms", "whatsapp")[n % 3]) for n in range(1, 2501)] + [(9999, 0, "telegram")]
+        dispatcher.enqueue_sends(sends, chunk=1000)
+        assert dispatcher.pending("send") == {n for n, _p, _c in sends}
+        counts = {name: Queue(name, connection=dispatcher.redis).count for name in dispatcher.queues}
+        assert counts["send-reply"] == 1 and counts["inbound"] == 0
+        assert (counts["send-bulk-telegram"], counts["send-bulk-sms"], counts["send-bulk-whatsapp"]) == (833, 834, 833)
+    finally:
+        dispatcher.stop()

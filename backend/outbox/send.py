@@ -1,12 +1,14 @@
 """Sending one outbox row (the send job's work, backend/jobs/send.py):
 
-0. A bulk message first books one unit of its channel's rate limit (shared by every worker
-   through Redis); when the slot is more than BULK_MAX_WAIT away the job goes back in its queue
-   and the worker takes another, so no worker sits waiting on a busy channel.
+0. A bulk message first looks whether its channel's rate limit (shared by every worker through
+   Redis) has a slot within BULK_MAX_WAIT; when not, the job goes back in its queue and the
+   worker takes another, so no worker sits waiting on a busy channel.
 1. Lease: in one transaction the row is checked (still to send, due), its route chosen (for a
    message the bot starts: the person's first usable channel, see routing.py), its SMS
    text folded and its segments counted, and it is marked `sending` until the lease ends.
-2. Pace: book the rest (further SMS segments, Telegram's per-chat limit) and wait for the slot.
+2. Pace: book every slot it needs at one moment (the channel's, SMS segments, Telegram's
+   per-chat limit) and wait for it. Booked after the lease, so the send leaves at its booked
+   moment however long the lease took, and the provider sees the configured rate.
 3. Send through the channel (bot.channel), then record the outcome (delivery.py): `sent`; a
    retry with backoff (honouring Retry-After) for what the channel classifies as passing; or the
    address marked (opted out, unreachable) and the message moved to the person's next channel
@@ -21,7 +23,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Literal, overload
 
 from backend.outbox import addresses, routing
 from backend.outbox.delivery import ANSWERS, record_failure
@@ -29,7 +30,7 @@ from backend.outbox.models import OutboxMessage
 from backend.roster.models import Person
 from backend.wiring.context import Context
 from backend.wiring.dispatch import BULK_CHANNELS
-from backend.wiring.pacing import Limit, PaceLater
+from backend.wiring.pacing import Limit, peek
 from backend.wiring.ride_out import ride_out
 from bot.message import Address, DeliveryError, OutboundMessage, ReplyButton
 from bot.segments import count_segments
@@ -62,28 +63,30 @@ def reservations(settings, channel: str, address: str, segments: int | None) -> 
     return slots
 
 
-@overload
-def _book(ctx, slots: list, bulk: Literal[False]) -> float: ...
-@overload
-def _book(ctx, slots: list, bulk: bool) -> float | None: ...
-def _book(ctx, slots: list, bulk: bool) -> float | None:
-    """Reserve slots under the channels' limits: the seconds to wait, or None when a bulk message
-    would wait longer than BULK_MAX_WAIT (it then goes back in the queue, and the worker takes
-    another job, maybe for a channel with room)."""
-    if not slots or slots[0][1] is None:
-        return 0.0
+def _room(ctx, channel: str) -> bool:
+    """Whether a bulk message's channel has a slot within BULK_MAX_WAIT (nothing is booked yet:
+    the slot is booked with the per-chat one once the row is leased, so the send leaves at its
+    booked moment). When not, the job goes back in its queue and the worker takes another, maybe
+    for a channel with room."""
+    limit = _limit(ctx.settings, channel)
+    if limit is None:
+        return True
     global _deferred_in_a_row
-    try:
-        wait = ctx.pacer.reserve_many(slots, max_wait=BULK_MAX_WAIT if bulk else None)
-    except PaceLater as later:
-        # Jobs of other channels may be next in the queues: go on at once. Only when this worker
-        # has gone round every channel without finding room does it pause, not to spin.
-        _deferred_in_a_row += 1
-        if _deferred_in_a_row >= len(BULK_CHANNELS):
-            time.sleep(min(later.wait, BULK_MAX_WAIT))
-        return None
-    _deferred_in_a_row = 0
-    return wait
+    wait = peek(ctx.pacer, [(channel, limit, 1.0)])
+    if wait <= BULK_MAX_WAIT:
+        _deferred_in_a_row = 0
+        return True
+    # Jobs of other channels may be next in the queues: go on at once. Only when this worker has
+    # gone round every channel without finding room does it pause, not to spin.
+    _deferred_in_a_row += 1
+    if _deferred_in_a_row >= len(BULK_CHANNELS):
+        time.sleep(min(wait, BULK_MAX_WAIT))
+    return False
+
+
+def _book(ctx, slots: list) -> float:
+    """Reserve every slot of one message at one moment: the seconds to wait for it."""
+    return ctx.pacer.reserve_many(slots) if slots else 0.0
 
 
 def _sms_text(session, settings, row: OutboxMessage) -> str:
@@ -160,13 +163,9 @@ def buttons_of(row: OutboxMessage) -> tuple[ReplyButton, ...]:
 
 def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
     """Send the row if it is due; its new status ("deferred": put back in its queue)."""
-    slot_at = time.monotonic()
-    if bulk and channel:
-        wait = _book(ctx, [(channel, _limit(ctx.settings, channel), 1.0)], bulk=True)
-        if wait is None:
-            ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
-            return "deferred"
-        slot_at += wait
+    if bulk and channel and not _room(ctx, channel):
+        ctx.dispatcher.enqueue_send(outbox_id, 1, channel)
+        return "deferred"
     now = datetime.now(UTC)
     with ctx.db.transaction() as session:
         row = session.get(OutboxMessage, outbox_id, with_for_update=True)
@@ -176,11 +175,7 @@ def send(ctx: Context, outbox_id: int, channel: str, bulk: bool) -> str:
         if message is None:
             return row.status
         attempts, segments = row.attempts, row.segments
-    slots = reservations(ctx.settings, message.address.channel_name, message.address.id, segments)
-    if bulk and slots and slots[0][0] == channel:  # one unit of the channel's limit is booked already
-        key, limit, cost = slots[0]
-        slots = ([(key, limit, cost - 1.0)] if cost > 1 else []) + slots[1:]
-    wait = max(_book(ctx, slots, bulk=False) if slots else 0.0, slot_at - time.monotonic())
+    wait = _book(ctx, reservations(ctx.settings, message.address.channel_name, message.address.id, segments))
     if wait > 0:
         time.sleep(wait)
     carrier = ctx.channels[message.address.channel_name]

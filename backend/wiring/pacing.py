@@ -178,6 +178,15 @@ class LocalPacer(_OneKey):
             return wait
 
 
+def peek(pacer: Pacer, reservations: list[Reservation]) -> float:
+    """The wait these reservations would have now, booking nothing (a max_wait below any wait)."""
+    try:
+        pacer.reserve_many(reservations, max_wait=-1.0)
+    except PaceLater as later:
+        return later.wait
+    raise AssertionError("a reservation with max_wait < 0 is never booked")  # pragma: no cover
+
+
 def pace(pacer: Pacer, reservations: list[Reservation], sleep=time.sleep, max_wait: float | None = None) -> float:
     """Reserve, then sleep until the slot; return the wait. Raises PaceLater past max_wait."""
     wait = pacer.reserve_many(reservations, max_wait=max_wait)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.wiring.pacing import Limit, LocalPacer, PaceLater, RedisPacer, pace
+from backend.wiring.pacing import Limit, LocalPacer, PaceLater, RedisPacer, pace, peek
 
 ROOT = Path(__file__).resolve().parents[2]
 T = 1_000.0  # a fixed "now"; the arithmetic does not depend on it
@@ -130,6 +130,15 @@ def test_a_hold_moves_the_next_slot_then_the_rate_resumes(pacer):
     after = [pacer.reserve("telegram", limit) for _ in range(4)]
     assert [b - a for a, b in zip([first, *after], after)] == pytest.approx([0.2] * 4, abs=0.05)
     assert pacer.reserve("sms", limit) < 0.05  # other channels are not held
+
+
+def test_peek_tells_the_wait_and_books_nothing(pacer):
+    limit = Limit(2)
+    assert peek(pacer, [("k", limit, 1.0)]) < 0.05  # nothing booked yet: now
+    first = pacer.reserve("k", limit)
+    assert 0.4 < peek(pacer, [("k", limit, 1.0)]) - first <= 0.5
+    assert 0.4 < peek(pacer, [("k", limit, 1.0)]) - first <= 0.5  # the peek itself booked nothing
+    assert 0.4 < pacer.reserve("k", limit) - first <= 0.5
 
 
 def test_bad_input_is_rejected(pacer):

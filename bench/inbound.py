@@ -8,7 +8,7 @@ the CLI, a roster of --messages focal points on Telegram (one institution and on
 under a demo recommendation). Each of them then writes once (rotating: "1 done", "status",
 "help", "hello"), accepted by the product's own inbox service (`backend.inbox.service.accept`:
 the row committed, its job enqueued on Redis) while no worker runs. Then ONE `nmirf worker`
-process (RQ SimpleWorker, all queues: inbound first, then the replies) is started and timed from
+process (RQ SimpleWorker, all queues: answers first, then inbound) is started and timed from
 its registration until every row is handled and every reply has reached the fake Telegram Bot
 API in this process. TELEGRAM_RATE is set far above the work (the worker's speed is measured,
 not the provider's limit); one message per person, so the per-chat limit never waits.

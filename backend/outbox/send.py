@@ -204,9 +204,27 @@ def _record(ctx: Context, outbox_id: int, carrier, provider_id: str | None, erro
         status = record_failure(
             work.session, row, error, carrier, attempts=attempts, max_attempts=ctx.settings.send_max_attempts, now=done
         )
+        hold = None
         if status == "queued":  # the retry (or the next channel); the sweep is the safety net
             delay = max(0.0, (row.next_attempt_at - done).total_seconds())
-            if error.provider_wide and row.channel in SEND_LIMITED:
-                ctx.pacer.hold(row.channel, delay)  # every send on this channel waits with it
+            if error.provider_wide:
+                hold = (row.channel, row.address, delay)
             work.send(row, delay=delay)
+    if hold is not None:
+        _hold(ctx, error, *hold)
     return status
+
+
+def _hold(ctx: Context, error: DeliveryError, channel: str, address: str, seconds: float) -> None:
+    """Every send on the channel waits with the refused one. Telegram's 429 may be about one chat
+    only: that chat waits the whole Retry-After, the channel at most a second (a flood of the
+    whole bot is refused again at the next try, and held again)."""
+    if channel not in SEND_LIMITED:
+        return
+    try:
+        if channel == "telegram" and error.code == "429":
+            ctx.pacer.hold(f"telegram:{address}", seconds)
+            seconds = min(seconds, 1.0)
+        ctx.pacer.hold(channel, seconds)
+    except Exception as exc:  # noqa: BLE001 - Redis away: the message still waits its own time
+        log.warning("could not hold %s for %.0f s: %s", channel, seconds, type(exc).__name__)

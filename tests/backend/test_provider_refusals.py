@@ -59,3 +59,21 @@ def test_a_failure_of_this_message_alone_is_an_attempt():
     assert fail(r, DeliveryError("flaky", permanent=False, code="telegram")) == "queued"
     assert r.attempts == 2 and r.provider_errors == 0
     assert r.next_attempt_at == NOW + timedelta(seconds=4)
+
+
+def test_a_refusal_holds_the_channel_and_a_telegram_429_mostly_its_chat():
+    """A 5xx holds the whole channel for the wait; Telegram's 429 may be about one chat: that
+    chat waits the whole Retry-After, the rest of Telegram a second at most."""
+    from types import SimpleNamespace
+
+    from backend.outbox.send import _hold
+    from backend.wiring.pacing import Limit, LocalPacer, peek
+
+    ctx = SimpleNamespace(pacer=LocalPacer())
+    _hold(ctx, outage(), "sms", "+254700000001", 8.0)
+    assert 7.5 < peek(ctx.pacer, [("sms", Limit(5), 1.0)]) <= 8.0
+    flood = DeliveryError("Too Many Requests", permanent=False, code="429", retry_after=20, provider_wide=True)
+    _hold(ctx, flood, "telegram", "42", 20.0)
+    assert 19.5 < peek(ctx.pacer, [("telegram:42", Limit(1), 1.0)]) <= 20.0
+    assert 0.5 < peek(ctx.pacer, [("telegram", Limit(30), 1.0)]) <= 1.0
+    assert peek(ctx.pacer, [("telegram:43", Limit(1), 1.0)]) < 0.05

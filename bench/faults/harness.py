@@ -103,6 +103,22 @@ def twilio_sms(sid: str, sender: str, body: str) -> tuple[bytes, dict[str, str]]
     return form_body(pairs), headers
 
 
+def genuine_messages(rng: random.Random, tg_people: int, sms_people: int, total: int, first_update: int) -> list:
+    """`total` "HELP"s from the people of `roster_csv(tg_people, sms=sms_people)`, each from one
+    of them at random, through the Telegram or the Twilio SMS webhook as that person's channel."""
+    items = []
+    for k in range(total):
+        who = rng.randrange(tg_people + sms_people)
+        if who < tg_people:
+            body = telegram_update(first_update + k, TG_BASE + who, "HELP")
+            items.append(Delivery(str(first_update + k), "/webhooks/telegram", body, TELEGRAM_HEADERS))
+        else:
+            sid = f"SM{k:032d}"
+            body, headers = twilio_sms(sid, f"+2549{who - tg_people:08d}", "HELP")
+            items.append(Delivery(sid, "/webhooks/twilio/sms", body, headers))
+    return items
+
+
 @dataclass
 class Delivery:
     """One webhook call the load generator makes until it is acknowledged (or gives up)."""

@@ -26,13 +26,12 @@ from bench.faults.harness import (
     SMS_FROM,
     TELEGRAM_HEADERS,
     TG_BASE,
-    Delivery,
     Product,
     deliver_all,
+    genuine_messages,
     roster_csv,
     tally,
     telegram_update,
-    twilio_sms,
 )
 from bench.faults.tally import Result
 from tests.fakes.twilio_api import AUTH_TOKEN
@@ -198,16 +197,7 @@ def case_hostile(services, workdir: Path, quick: bool, rng: random.Random) -> Re
     try:
         product.setup(roster_csv(tg_people, sms=sms_people))
         product.start()
-        items = []
-        for k in range(total):
-            who = rng.randrange(people)
-            if who < tg_people:
-                body = telegram_update(740000000 + k, TG_BASE + who, "HELP")
-                items.append(Delivery(str(740000000 + k), "/webhooks/telegram", body, TELEGRAM_HEADERS))
-            else:
-                sid = f"SM{k:032d}"
-                body, headers = twilio_sms(sid, f"+2549{who - tg_people:08d}", "HELP")
-                items.append(Delivery(sid, "/webhooks/twilio/sms", body, headers))
+        items = genuine_messages(rng, tg_people, sms_people, total, first_update=740000000)
         pid = product.procs["serve"].pid
         before = _vm(pid, "VmRSS")
         answers: Counter = Counter()

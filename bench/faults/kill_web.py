@@ -18,15 +18,11 @@ from collections import Counter
 from pathlib import Path
 
 from bench.faults.harness import (
-    TELEGRAM_HEADERS,
-    TG_BASE,
-    Delivery,
     Product,
     deliver_all,
+    genuine_messages,
     roster_csv,
     tally,
-    telegram_update,
-    twilio_sms,
 )
 from bench.faults.tally import Result
 
@@ -42,16 +38,7 @@ def case_kill_web(services, workdir: Path, quick: bool, rng: random.Random) -> R
     try:
         product.setup(roster_csv(tg_people, sms=sms_people))
         product.start()
-        items = []
-        for k in range(total):
-            who = rng.randrange(people)
-            if who < tg_people:
-                body = telegram_update(730000000 + k, TG_BASE + who, "HELP")
-                items.append(Delivery(str(730000000 + k), "/webhooks/telegram", body, TELEGRAM_HEADERS))
-            else:
-                sid = f"SM{k:032d}"
-                body, headers = twilio_sms(sid, f"+2549{who - tg_people:08d}", "HELP")
-                items.append(Delivery(sid, "/webhooks/twilio/sms", body, headers))
+        items = genuine_messages(rng, tg_people, sms_people, total, first_update=730000000)
         span = total / RATE
         stop = threading.Event()
 

@@ -7,18 +7,15 @@ pipeline per 1,000 jobs), alternated in one run on a throwaway Redis.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.wiring.dispatch import RQDispatcher  # noqa: E402
-from bench.faults.services import free_port  # noqa: E402
+from bench.faults.services import Services  # noqa: E402
 
 
 def main() -> int:
@@ -26,26 +23,10 @@ def main() -> int:
     parser.add_argument("--sends", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    port, data = free_port(6700), tempfile.mkdtemp(prefix="nmirf-enqueue-")
-    redis = subprocess.Popen(
-        [
-            shutil.which("redis-server") or "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            data,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    services = Services()  # only its Redis is started here
+    services.start_redis()
     try:
-        time.sleep(0.5)
-        dispatcher = RQDispatcher(f"redis://127.0.0.1:{port}/0")
+        dispatcher = RQDispatcher(services.redis_url)
         sends = [(i, 1, ("telegram", "sms", "whatsapp")[i % 3]) for i in range(1, args.sends + 1)]
         took: dict[str, list[float]] = {"one call per row": [], "enqueue_sends": []}
         for _ in range(args.rounds):
@@ -64,9 +45,7 @@ def main() -> int:
         print(f"ratio: {medians['one call per row'] / medians['enqueue_sends']:.1f}x")
         dispatcher.stop()
     finally:
-        redis.terminate()
-        redis.wait(5)
-        shutil.rmtree(data, ignore_errors=True)
+        services.close()
     return 0
 
 

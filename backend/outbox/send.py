@@ -41,9 +41,6 @@ BULK_MAX_WAIT = 0.05  # how far ahead a bulk send may book: replies never queue 
 _deferred_in_a_row = 0  # this process's bulk sends put back one after another
 
 
-SEND_LIMITED = ("telegram", "sms", "whatsapp")  # channels paced by a rate (their pacer key: the name)
-
-
 def _limit(settings, channel: str) -> Limit | None:
     rate = {"telegram": settings.telegram_rate, "sms": settings.sms_rate, "whatsapp": settings.whatsapp_rate}.get(
         channel
@@ -219,7 +216,7 @@ def _hold(ctx: Context, error: DeliveryError, channel: str, address: str, second
     """Every send on the channel waits with the refused one. Telegram's 429 may be about one chat
     only: that chat waits the whole Retry-After, the channel at most a second (a flood of the
     whole bot is refused again at the next try, and held again)."""
-    if channel not in SEND_LIMITED:
+    if _limit(ctx.settings, channel) is None:  # not paced: nothing to hold
         return
     try:
         if channel == "telegram" and error.code == "429":

@@ -68,8 +68,9 @@ def test_a_refusal_holds_the_channel_and_a_telegram_429_mostly_its_chat():
 
     from backend.outbox.send import _hold
     from backend.wiring.pacing import Limit, LocalPacer, peek
+    from tests.conftest import settings_for
 
-    ctx = SimpleNamespace(pacer=LocalPacer())
+    ctx = SimpleNamespace(pacer=LocalPacer(), settings=settings_for("sqlite://"))  # the default rates
     _hold(ctx, outage(), "sms", "+254700000001", 8.0)
     assert 7.5 < peek(ctx.pacer, [("sms", Limit(5), 1.0)]) <= 8.0
     flood = DeliveryError("Too Many Requests", permanent=False, code="429", retry_after=20, provider_wide=True)
